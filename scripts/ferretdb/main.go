@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"flag"
+	"io"
 	"log"
 	"os"
 	"os/signal"
@@ -19,6 +20,9 @@ func main() {
 	handler := flag.String("handler", "postgresql", "backend: postgresql or sqlite")
 	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL URL for the postgresql backend")
 	sqliteURL := flag.String("sqlite-url", "", "SQLite directory URL (file:/path/) for the sqlite backend")
+	exitOnStdinEOF := flag.Bool("exit-on-stdin-eof", false,
+		"shut down when standard input reaches end of file, so a parent holding a pipe to stdin "+
+			"takes this process with it when the parent dies, even from SIGKILL")
 	flag.Parse()
 
 	config := &ferretdb.Config{
@@ -47,6 +51,14 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
+	if *exitOnStdinEOF {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			log.Print("ferretdb: standard input closed, shutting down")
+			stop()
+		}()
+	}
 
 	log.Printf("ferretdb: listening on %s (backend %s)", *listen, *handler)
 	if err := instance.Run(ctx); err != nil {

@@ -1,0 +1,42 @@
+/** Body of every non-2xx response. */
+export interface ApiErrorBody {
+  error: {
+    /** Stable snake_case code that clients switch on, such as `code_already_used`. */
+    id: ApiErrorId;
+    /** Human-readable English explanation for developers and logs. */
+    message: string;
+    requestId: string;
+    /** Per-field problems of a rejected request body or query. */
+    details?: { path: string; message: string }[];
+  };
+}
+
+export type ApiErrorId =
+  | 'validation_failed'
+  | 'unauthenticated'
+  | 'session_expired'
+  | 'forbidden'
+  | 'not_found'
+  | 'invalid_login_code'
+  | 'login_code_reused'
+  | 'wechat_unavailable'
+  | 'employee_not_found'
+  | 'employee_already_bound'
+  | 'learner_already_bound'
+  | 'attempt_submitted'
+  | 'attempt_expired'
+  | 'attempt_limit_reached'
+  | 'attempt_not_submitted'
+  | 'quiz_unavailable'
+  | 'question_not_in_attempt'
+  | 'rate_limited'
+  | 'payload_too_large'
+  | 'service_unavailable'
+  | 'internal_error';
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+}

@@ -1,0 +1,8 @@
+// Request and response types of the HTTP API, shared by the server, the mini-program and the bot.
+// This package contains types only, so importing it pulls no server code into a client bundle.
+// Times are ISO 8601 strings in UTC; ids are 24-character hex strings.
+
+export * from './errors.js';
+export * from './auth.js';
+export * from './catalog.js';
+export * from './quizzes.js';

@@ -1,0 +1,168 @@
+import { Button, Text, View } from '@tarojs/components';
+import Taro, { useRouter } from '@tarojs/taro';
+import type { CourseDetail, EnrolmentView, LessonType } from '@wxlearn/api-types';
+import { useState } from 'react';
+
+import { courseFacts } from '../../../components/CourseCard';
+import { StatusView } from '../../../components/StatusView';
+import { useRemoteData } from '../../../hooks/useRemoteData';
+import { readParam, routes } from '../../../routes';
+import { getApi } from '../../../services/api';
+import { userMessageOf } from '../../../services/errors';
+import { formatDuration } from '../../../utils/format';
+import './index.scss';
+
+const LESSON_TYPE_LABELS: Record<LessonType, string> = {
+  article: '图文',
+  document: '文档',
+  video: '视频',
+};
+
+function EnrolPanel({ course }: { course: CourseDetail }) {
+  const [enrolment, setEnrolment] = useState<EnrolmentView | null>(course.enrolment);
+  const [submitting, setSubmitting] = useState(false);
+
+  const enrol = async () => {
+    setSubmitting(true);
+    try {
+      setEnrolment(await getApi().enrol(course.id));
+      void Taro.showToast({ title: '报名成功', icon: 'success' });
+    } catch (error) {
+      void Taro.showToast({ title: userMessageOf(error), icon: 'none' });
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  if (enrolment) {
+    return (
+      <View className="enrol-panel">
+        <Text className="enrolled-badge" data-testid="enrolled-badge">
+          已报名
+        </Text>
+      </View>
+    );
+  }
+  return (
+    <View className="enrol-panel">
+      <Button
+        className="primary-button enrol-button"
+        data-testid="enrol-button"
+        loading={submitting}
+        disabled={submitting}
+        onClick={enrol}
+      >
+        报名学习
+      </Button>
+    </View>
+  );
+}
+
+function CourseBody({ course }: { course: CourseDetail }) {
+  const openLesson = (lessonId: string) => {
+    void Taro.navigateTo({ url: routes.lesson(lessonId) });
+  };
+  const openQuiz = (quizId: string) => {
+    void Taro.navigateTo({ url: routes.quiz(quizId) });
+  };
+  const copyWebsite = (url: string) => {
+    void Taro.setClipboardData({ data: url });
+  };
+  const paragraphs = course.description.split(/\n+/).filter((line) => line.trim() !== '');
+
+  return (
+    <View>
+      <View className="card course-header">
+        <Text className="course-title" data-testid="course-title">
+          {course.title}
+        </Text>
+        <Text className="muted">{courseFacts(course)}</Text>
+        {course.difficulty !== null && (
+          <Text className="muted">{`难度：${'★'.repeat(course.difficulty)}`}</Text>
+        )}
+        {course.studyTimeText && <Text className="muted">{`预计学时：${course.studyTimeText}`}</Text>}
+        <EnrolPanel course={course} />
+      </View>
+
+      <View className="section">
+        <Text className="section-title">课程简介</Text>
+        <View className="card">
+          {paragraphs.map((paragraph, index) => (
+            <Text key={index} className="course-paragraph">
+              {paragraph}
+            </Text>
+          ))}
+          {course.prerequisites && (
+            <Text className="course-paragraph muted">{`先修要求：${course.prerequisites}`}</Text>
+          )}
+          {course.website && (
+            <Text className="course-website" onClick={() => copyWebsite(course.website ?? '')}>
+              {`课程网站：${course.website}（点击复制）`}
+            </Text>
+          )}
+        </View>
+      </View>
+
+      <View className="section">
+        <Text className="section-title">课程目录</Text>
+        {course.chapters.length === 0 && <Text className="muted">暂无课时</Text>}
+        {course.chapters.map((chapter) => (
+          <View key={chapter.id} className="card chapter">
+            <Text className="chapter-title">{chapter.title}</Text>
+            {chapter.lessons.map((lesson) => (
+              <View
+                key={lesson.id}
+                className="lesson-item"
+                data-testid="lesson-item"
+                data-lesson-id={lesson.id}
+                onClick={() => openLesson(lesson.id)}
+              >
+                <Text className="lesson-type">{LESSON_TYPE_LABELS[lesson.type]}</Text>
+                <Text className="lesson-title">{lesson.title}</Text>
+              </View>
+            ))}
+          </View>
+        ))}
+      </View>
+
+      {course.quizzes.length > 0 && (
+        <View className="section">
+          <Text className="section-title">课程测验</Text>
+          {course.quizzes.map((quiz) => (
+            <View
+              key={quiz.id}
+              className="card quiz-item"
+              data-testid="course-quiz-item"
+              data-quiz-id={quiz.id}
+              onClick={() => openQuiz(quiz.id)}
+            >
+              <Text className="chapter-title">{quiz.title}</Text>
+              <Text className="muted">
+                {`${quiz.questionCount} 题 · 及格 ${quiz.passPercent}%`}
+                {quiz.timeLimitSeconds !== null
+                  ? ` · 限时 ${formatDuration(quiz.timeLimitSeconds)}`
+                  : ''}
+              </Text>
+            </View>
+          ))}
+        </View>
+      )}
+    </View>
+  );
+}
+
+export default function CourseDetailPage() {
+  const courseId = readParam(useRouter().params, 'id');
+  const course = useRemoteData(() => getApi().getCourse(courseId), [courseId]);
+
+  return (
+    <View className="page detail-page">
+      <StatusView
+        loading={course.loading && !course.data}
+        error={course.error}
+        onRetry={course.reload}
+      />
+      {course.data && <CourseBody course={course.data} />}
+    </View>
+  );
+}

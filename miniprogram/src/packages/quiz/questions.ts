@@ -1,0 +1,40 @@
+import type { QuestionType, QuestionView } from '@wxlearn/api-types';
+
+export const QUESTION_TYPE_LABELS: Record<QuestionType, string> = {
+  single: '单选题',
+  multiple: '多选题',
+  truefalse: '判断题',
+};
+
+/** Options of a true/false question when the server sends none: keys "T" and "F". */
+const TRUE_FALSE_OPTIONS = [
+  { key: 'T', text: '正确' },
+  { key: 'F', text: '错误' },
+];
+
+export function optionsOf(question: QuestionView): { key: string; text: string }[] {
+  if (question.options.length > 0) return question.options;
+  return question.type === 'truefalse' ? TRUE_FALSE_OPTIONS : [];
+}
+
+/** Returns the choice after tapping an option: multiple choice toggles it, others replace. */
+export function nextChoice(question: QuestionView, current: string[], key: string): string[] {
+  if (question.type !== 'multiple') return [key];
+  const chosen = current.includes(key) ? current.filter((item) => item !== key) : [...current, key];
+  return chosen.sort();
+}
+
+/** Returns the option texts of the given keys, such as "A. 正确答案", for the result page. */
+export function describeChoice(question: QuestionView, keys: string[]): string {
+  if (keys.length === 0) return '未作答';
+  const options = optionsOf(question);
+  return keys
+    .map((key) => {
+      const option = options.find((item) => item.key === key);
+      if (!option) return key;
+      return question.type === 'truefalse' && question.options.length === 0
+        ? option.text
+        : `${option.key}. ${option.text}`;
+    })
+    .join('；');
+}

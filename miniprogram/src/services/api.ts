@@ -1,0 +1,84 @@
+import type {
+  AttemptResult,
+  AttemptView,
+  BindEmployeeRequest,
+  CategoriesResponse,
+  CourseDetail,
+  CoursePage,
+  CourseQuery,
+  EnrolmentView,
+  LearnerProfile,
+  LessonDetail,
+  MyCoursesResponse,
+  QuizPage,
+  QuizSummary,
+  SaveAnswerRequest,
+} from '@wxlearn/api-types';
+
+import { defaultApiBaseUrl } from './env';
+import { createApiClient, type ApiClient } from './http';
+import { platformLoginCodeSource } from './login';
+import { createTaroSessionStore } from './session';
+
+export type QuizDetail = QuizSummary & { courseId: string | null };
+
+function segment(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** Typed functions for each API route, on top of a client. */
+export function createApi(client: ApiClient) {
+  return {
+    getMe: () => client.request<LearnerProfile>('GET', '/api/me'),
+    bindEmployee: (body: BindEmployeeRequest) =>
+      client.request<LearnerProfile>('POST', '/api/me/binding', { body }),
+
+    listCategories: () => client.request<CategoriesResponse>('GET', '/api/categories'),
+    searchCourses: (query: CourseQuery) =>
+      client.request<CoursePage>('GET', '/api/courses', { query: { ...query } }),
+    getCourse: (courseId: string) =>
+      client.request<CourseDetail>('GET', `/api/courses/${segment(courseId)}`),
+    enrol: (courseId: string) =>
+      client.request<EnrolmentView>('POST', `/api/courses/${segment(courseId)}/enrolment`),
+    listMyCourses: () => client.request<MyCoursesResponse>('GET', '/api/me/courses'),
+    getLesson: (lessonId: string) =>
+      client.request<LessonDetail>('GET', `/api/lessons/${segment(lessonId)}`),
+
+    listQuizzes: (page = 1) => client.request<QuizPage>('GET', '/api/quizzes', { query: { page } }),
+    getQuiz: (quizId: string) =>
+      client.request<QuizDetail>('GET', `/api/quizzes/${segment(quizId)}`),
+    startAttempt: (quizId: string) =>
+      client.request<AttemptView>('POST', `/api/quizzes/${segment(quizId)}/attempts`),
+    getAttempt: (attemptId: string) =>
+      client.request<AttemptView>('GET', `/api/attempts/${segment(attemptId)}`),
+    saveAnswer: (attemptId: string, questionId: string, choice: string[]) => {
+      const body: SaveAnswerRequest = { choice };
+      const path = `/api/attempts/${segment(attemptId)}/answers/${segment(questionId)}`;
+      return client.request<{ saved: true }>('PUT', path, { body });
+    },
+    submitAttempt: (attemptId: string) =>
+      client.request<AttemptResult>('POST', `/api/attempts/${segment(attemptId)}/submit`),
+    getAttemptResult: (attemptId: string) =>
+      client.request<AttemptResult>('GET', `/api/attempts/${segment(attemptId)}/result`),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+function createDefaultApi(): Api {
+  const sessionStore = createTaroSessionStore();
+  const client = createApiClient({
+    baseUrl: defaultApiBaseUrl(),
+    sessionStore,
+    obtainLoginCode: platformLoginCodeSource(sessionStore),
+  });
+  return createApi(client);
+}
+
+let defaultApi: Api | null = null;
+
+/** The API of this build's platform, created on first use. */
+export function getApi(): Api {
+  if (!defaultApi) defaultApi = createDefaultApi();
+  return defaultApi;
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * WeChat error codes the sandbox returns, with the English errmsg prefix WeChat sends for each.
+ * Sources: the code2Session and getStableAccessToken pages and the global return-code table on
+ * developers.weixin.qq.com, and real responses quoted in WeChat's developer community.
+ */
+export const WECHAT_ERRMSG = {
+  [-1]: 'system error',
+  40001: 'invalid credential, access_token is invalid or not latest',
+  40002: 'invalid grant_type',
+  40013: 'invalid appid',
+  40029: 'invalid code',
+  40066: 'invalid url',
+  40125: 'invalid appsecret',
+  40163: 'code been used',
+  40226: 'code blocked',
+  41001: 'access_token missing',
+  41002: 'appid missing',
+  41004: 'appsecret missing',
+  41008: 'missing code',
+  42001: 'access_token expired',
+  43002: 'require POST method',
+  44002: 'empty post data',
+  45009: 'reach max api daily quota limit',
+  45011: 'api minute-quota reach limit mustslower retry next minute',
+  47001: 'data format error',
+} as const;
+
+export type WechatErrcode = keyof typeof WECHAT_ERRMSG;
+
+/** Error body of every WeChat server API. WeChat sends it with HTTP status 200. */
+export interface WechatErrorBody {
+  errcode: number;
+  errmsg: string;
+}
+
+/**
+ * Builds a WeChat error body. Like WeChat, the errmsg ends with a request id
+ * (`, rid: <seconds in hex>-<8 hex>-<8 hex>`), so callers must match on errcode, never on errmsg.
+ */
+export function wechatError(errcode: WechatErrcode, nowMs: number): WechatErrorBody {
+  const seconds = Math.floor(nowMs / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  const rid = `${seconds}-${randomBytes(4).toString('hex')}-${randomBytes(4).toString('hex')}`;
+  return { errcode, errmsg: `${WECHAT_ERRMSG[errcode]}, rid: ${rid}` };
+}

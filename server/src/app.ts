@@ -1,0 +1,84 @@
+import { bodyParser } from '@koa/bodyparser';
+import { send } from '@koa/send';
+import Koa from 'koa';
+import type Router from '@koa/router';
+import type { Config } from './config.js';
+import { errorHandler } from './http/error-handler.js';
+import { createHealthRouter } from './http/health.js';
+import { requestContext } from './http/request-context.js';
+import type { Logger } from './logger.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { createAuthRouter } from './modules/auth/auth.routes.js';
+import { createCatalogRouter } from './modules/catalog/catalog.routes.js';
+import { createLearnersRouter } from './modules/learners/learners.routes.js';
+import { createQuizzesRouter } from './modules/quizzes/quizzes.routes.js';
+import { WechatClient } from './wechat/api-client.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  wechat: WechatClient;
+  auth: AuthService;
+}
+
+export function createDeps(config: Config, logger: Logger): AppDeps {
+  const wechat = new WechatClient({
+    baseUrl: config.WECHAT_API_BASE_URL,
+    appId: config.WECHAT_APP_ID,
+    appSecret: config.WECHAT_APP_SECRET,
+    timeoutMs: config.WECHAT_TIMEOUT_MS,
+    logger: logger.child({ component: 'wechat' }),
+  });
+  const auth = new AuthService({ config, wechat, logger: logger.child({ component: 'auth' }) });
+  return { config, logger, wechat, auth };
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: deps.config.NODE_ENV === 'production' });
+  app.silent = true;
+
+  app.use(requestContext(deps.logger));
+  app.use(errorHandler());
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: `${deps.config.BODY_LIMIT_KB}kb`,
+      // Koa's body parser answers a non-JSON body with 415, which the error handler maps to a 400.
+      onError: (error) => {
+        throw error;
+      },
+    }),
+  );
+
+  const routers: Router[] = [
+    createHealthRouter(),
+    createAuthRouter(deps),
+    createLearnersRouter(deps),
+    createCatalogRouter(deps),
+    createQuizzesRouter(deps),
+  ];
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+
+  const h5Dir = deps.config.H5_DIST_DIR;
+  if (h5Dir) app.use(serveH5(h5Dir));
+  return app;
+}
+
+/** Serves the H5 build of the mini-program from the API's origin, so the browser needs no CORS. */
+function serveH5(root: string): Koa.Middleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    if (ctx.path.startsWith('/api/')) return next();
+
+    const path = ctx.path === '/' ? '/index.html' : ctx.path;
+    try {
+      await send(ctx, path, { root, maxage: path === '/index.html' ? 0 : 3_600_000 });
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return next();
+      throw error;
+    }
+  };
+}

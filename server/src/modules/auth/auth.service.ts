@@ -1,0 +1,140 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Types } from 'mongoose';
+import type { Config } from '../../config.js';
+import { isDuplicateKeyError } from '../../db/errors.js';
+import {
+  invalidLoginCode,
+  loginCodeReused,
+  sessionExpired,
+  unauthenticated,
+  wechatUnavailable,
+} from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { WECHAT_ERRCODE, WechatApiError, type WechatClient } from '../../wechat/api-client.js';
+import { findOrCreateLearner } from '../learners/learners.service.js';
+import { LoginCodeModel } from './login-code.model.js';
+import { SessionModel } from './session.model.js';
+import { generateToken, hashSecret } from './tokens.js';
+
+const RETRY_POLL_INTERVAL_MS = 100;
+
+export interface AuthDeps {
+  config: Pick<Config, 'SESSION_TTL_HOURS' | 'LOGIN_RETRY_WINDOW_SECONDS' | 'WECHAT_TIMEOUT_MS'>;
+  wechat: WechatClient;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface IssuedSession {
+  token: string;
+  expiresAt: Date;
+  learnerId: Types.ObjectId;
+}
+
+export class AuthService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: AuthDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Logs a learner in with a one-time WeChat login code. The first request for a code claims it with
+   * a unique insert and exchanges it; a concurrent or repeated request for the same code never calls
+   * WeChat again but waits for that exchange and gets a session for the same learner while the
+   * result is fresh.
+   */
+  async login(code: string): Promise<IssuedSession> {
+    const codeHash = hashSecret(code);
+    try {
+      await LoginCodeModel.create({ codeHash, state: 'pending', createdAt: this.now() });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return this.reuseExchange(codeHash);
+      throw error;
+    }
+
+    const learnerId = await this.exchangeCode(code, codeHash);
+    await LoginCodeModel.updateOne(
+      { codeHash },
+      { $set: { state: 'succeeded', learnerId, finishedAt: this.now() } },
+    );
+    return this.issueSession(learnerId);
+  }
+
+  /** Resolves a bearer token to its learner, or throws 401. */
+  async authenticate(token: string): Promise<Types.ObjectId> {
+    const session = await SessionModel.findOne({ tokenHash: hashSecret(token) }).lean();
+    if (!session) throw unauthenticated();
+    if (session.expiresAt <= this.now()) throw sessionExpired();
+    return session.learnerId;
+  }
+
+  /** Deletes expired sessions and login-code records; returns how many of each were removed. */
+  async deleteExpired(): Promise<{ sessions: number; loginCodes: number }> {
+    const now = this.now();
+    const sessions = await SessionModel.deleteMany({ expiresAt: { $lte: now } });
+    // A code is worth keeping only while WeChat could still accept it (5 minutes) plus margin.
+    const codeCutoff = new Date(now.getTime() - 15 * 60_000);
+    const loginCodes = await LoginCodeModel.deleteMany({ createdAt: { $lte: codeCutoff } });
+    return { sessions: sessions.deletedCount, loginCodes: loginCodes.deletedCount };
+  }
+
+  private async exchangeCode(code: string, codeHash: string): Promise<Types.ObjectId> {
+    try {
+      const session = await this.deps.wechat.code2Session(code);
+      const learner = await findOrCreateLearner(session.openid, session.unionid, this.now());
+      return learner._id;
+    } catch (error) {
+      const failure = classifyExchangeFailure(error);
+      if (failure) {
+        await LoginCodeModel.updateOne(
+          { codeHash },
+          { $set: { state: 'failed', failure, finishedAt: this.now() } },
+        );
+        throw failure === 'invalid_code' ? invalidLoginCode() : loginCodeReused();
+      }
+
+      // WeChat did not answer, so the code may still be unused: free it for the client's retry.
+      await LoginCodeModel.deleteOne({ codeHash, state: 'pending' });
+      this.deps.logger.warn({ err: error }, 'login code exchange failed');
+      throw wechatUnavailable('WeChat login is temporarily unavailable: retry in a few seconds');
+    }
+  }
+
+  private async reuseExchange(codeHash: string): Promise<IssuedSession> {
+    const deadline = Date.now() + this.deps.config.WECHAT_TIMEOUT_MS + 1000;
+    while (Date.now() < deadline) {
+      const record = await LoginCodeModel.findOne({ codeHash }).lean();
+      if (!record) throw loginCodeReused();
+
+      if (record.state === 'failed') {
+        throw record.failure === 'invalid_code' ? invalidLoginCode() : loginCodeReused();
+      }
+      if (record.state === 'succeeded' && record.learnerId && record.finishedAt) {
+        const ageMs = this.now().getTime() - record.finishedAt.getTime();
+        if (ageMs > this.deps.config.LOGIN_RETRY_WINDOW_SECONDS * 1000) throw loginCodeReused();
+        this.deps.logger.info({ learnerId: record.learnerId }, 'login code retry reused exchange');
+        return this.issueSession(record.learnerId);
+      }
+      await sleep(RETRY_POLL_INTERVAL_MS);
+    }
+    throw loginCodeReused();
+  }
+
+  private async issueSession(learnerId: Types.ObjectId): Promise<IssuedSession> {
+    const token = generateToken();
+    const createdAt = this.now();
+    const expiresAt = new Date(
+      createdAt.getTime() + this.deps.config.SESSION_TTL_HOURS * 3_600_000,
+    );
+    await SessionModel.create({ tokenHash: hashSecret(token), learnerId, createdAt, expiresAt });
+    return { token, expiresAt, learnerId };
+  }
+}
+
+function classifyExchangeFailure(error: unknown): 'invalid_code' | 'code_reused' | null {
+  if (!(error instanceof WechatApiError)) return null;
+  if (error.errcode === WECHAT_ERRCODE.invalidCode) return 'invalid_code';
+  if (error.errcode === WECHAT_ERRCODE.codeUsed) return 'code_reused';
+  return null;
+}

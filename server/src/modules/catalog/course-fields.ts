@@ -1,0 +1,62 @@
+import { buildSearchTokens } from './catalog.search.js';
+import { markdownToPlainText } from './markdown-text.js';
+
+/** Editable fields of a course, as an import or an administrator provides them. */
+export interface CourseInput {
+  code: string;
+  title: string;
+  category: string;
+  subcategory: string | null;
+  /** Markdown. */
+  description: string;
+  university: string | null;
+  instructor: string | null;
+  prerequisites: string | null;
+  website: string | null;
+  difficulty: number | null;
+  studyTimeText: string | null;
+  studyHoursMin: number | null;
+  studyHoursMax: number | null;
+  published: boolean;
+}
+
+/** Target length of a list summary in characters; the first sentence is kept even when longer. */
+const SUMMARY_LENGTH = 120;
+
+/**
+ * Returns the fields to store for a course: the input plus everything derived from it (search
+ * tokens and summary). Every course write goes through here.
+ */
+export function prepareCourseFields(input: CourseInput) {
+  return {
+    ...input,
+    summary: summarise(input.description),
+    ...buildSearchTokens(input),
+  };
+}
+
+/**
+ * Returns the first sentences of a description as plain text, up to about SUMMARY_LENGTH
+ * characters. A first sentence longer than that is cut and ends with "…".
+ */
+export function summarise(description: string): string {
+  const text = markdownToPlainText(description);
+  const sentences = text.match(/[^。！？!?]+[。！？!?]*|[。！？!?]+/g) ?? [];
+  let summary = '';
+  for (const sentence of sentences) {
+    if (summary !== '' && summary.length + sentence.length > SUMMARY_LENGTH) break;
+    summary += sentence;
+  }
+  summary = summary.trim();
+  const characters = [...summary];
+  if (characters.length <= SUMMARY_LENGTH) return summary;
+  return `${characters.slice(0, SUMMARY_LENGTH - 1).join('').trimEnd()}…`;
+}
+
+/** Counts words of an article as readers of Chinese do: each Chinese character, each Latin word. */
+export function countWords(markdown: string): number {
+  const text = markdownToPlainText(markdown);
+  const hanCharacters = text.match(/\p{Script=Han}/gu)?.length ?? 0;
+  const otherWords = text.replace(/\p{Script=Han}/gu, ' ').match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+  return hanCharacters + otherWords;
+}

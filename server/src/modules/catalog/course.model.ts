@@ -1,0 +1,70 @@
+import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
+
+/** A chapter of a course, embedded because a course has few and they are always read together. */
+const chapterSchema = new Schema({
+  title: { type: String, required: true },
+  /** 1-based order within the course. */
+  position: { type: Number, required: true },
+});
+
+/**
+ * A course of the catalog, keyed by its unique `code`. `searchTokens`, `titleTokens` and `summary`
+ * are derived from the other fields by `prepareCourseFields` on every write; `lessonCount` is
+ * recounted by whichever write adds or removes lessons.
+ */
+const courseSchema = new Schema(
+  {
+    code: { type: String, required: true },
+    title: { type: String, required: true },
+    category: { type: String, required: true },
+    /** Nested subcategories are `/`-separated, such as `编程入门/Python`; null directly under the category. */
+    subcategory: { type: String, default: null },
+    /** Markdown. */
+    description: { type: String, default: '' },
+    /** First sentences of the description as plain text, for lists. */
+    summary: { type: String, default: '' },
+    university: { type: String, default: null },
+    instructor: { type: String, default: null },
+    prerequisites: { type: String, default: null },
+    website: { type: String, default: null },
+    /** 1 to 5. */
+    difficulty: { type: Number, default: null },
+    /** Estimated study time as written in the source (预计学时), such as "50-70 小时". */
+    studyTimeText: { type: String, default: null },
+    studyHoursMin: { type: Number, default: null },
+    studyHoursMax: { type: Number, default: null },
+    /** Official course hours (学时) credited on completion; null until an operator sets them. */
+    creditHours: { type: Number, default: null },
+    published: { type: Boolean, required: true, default: false },
+    chapters: { type: [chapterSchema], default: [] },
+    lessonCount: { type: Number, required: true, default: 0 },
+    searchTokens: { type: [String], default: [] },
+    titleTokens: { type: [String], default: [] },
+    /** Where an imported course came from; null for courses created by an operator. */
+    source: {
+      type: new Schema(
+        {
+          kind: { type: String, enum: ['catalog'], required: true },
+          path: { type: String, required: true },
+          /** Hash of the imported record and the token rules; equal hash means nothing to update. */
+          contentHash: { type: String, required: true },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
+  },
+  { collection: 'courses', timestamps: true },
+);
+
+courseSchema.index({ code: 1 }, { unique: true });
+courseSchema.index({ published: 1, category: 1, subcategory: 1 });
+courseSchema.index({ searchTokens: 1 });
+
+export type Course = InferSchemaType<typeof courseSchema> & {
+  _id: Types.ObjectId;
+  createdAt: Date;
+  updatedAt: Date;
+};
+export type Chapter = Course['chapters'][number];
+export const CourseModel = model('Course', courseSchema);

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import mongoose from 'mongoose';
+import { createSandbox } from '@wxlearn/scripts/sandbox/app.js';
+import { createApp, createDeps, type AppDeps } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { connectDatabase, ensureIndexes } from '../src/db/connection.js';
+import { createLogger } from '../src/logger.js';
+
+export const TEST_APP_ID = 'wxtestapp0000001';
+export const TEST_APP_SECRET = 'test-app-secret-0123456789abcdef';
+
+/** A running server on 127.0.0.1 with its own database and WeChat sandbox, for one test file. */
+export interface TestServer {
+  url: string;
+  deps: AppDeps;
+  sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  /** Every log line the server wrote, as raw JSON text. */
+  logLines: string[];
+  /** Sends a JSON request and returns status, parsed body and headers. */
+  request<T = unknown>(
+    method: string,
+    path: string,
+    options?: RequestOptions,
+  ): Promise<TestResponse<T>>;
+  /** Logs in as the sandbox test learner with this name and returns a bearer token. */
+  loginAs(learner: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  rawBody?: string;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+async function startSandbox() {
+  const sandbox = createSandbox({ appId: TEST_APP_ID, appSecret: TEST_APP_SECRET });
+  const listening = await sandbox.listen(0, '127.0.0.1');
+  return Object.assign(sandbox, { url: listening.url, close: listening.close });
+}
+
+function testMongoUri(): string {
+  const base = process.env.TEST_MONGODB_URI ?? process.env.MONGODB_URI;
+  if (!base) {
+    throw new Error(
+      'TEST_MONGODB_URI is not set: run tests through vitest with the database global setup',
+    );
+  }
+  const url = new URL(base);
+  url.pathname = `/test_${randomBytes(6).toString('hex')}`;
+  return url.toString();
+}
+
+export async function startTestServer(
+  overrides: Partial<Record<keyof Config, string>> = {},
+): Promise<TestServer> {
+  const sandbox = await startSandbox();
+  const logLines: string[] = [];
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    MONGODB_URI: testMongoUri(),
+    WECHAT_APP_ID: TEST_APP_ID,
+    WECHAT_APP_SECRET: TEST_APP_SECRET,
+    WECHAT_API_BASE_URL: sandbox.url,
+    WECHAT_SANDBOX_URL: sandbox.url,
+    WECHAT_DEV_LOGIN: 'true',
+    LOG_LEVEL: 'debug',
+    ...overrides,
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const logger = createLogger({ level: config.LOG_LEVEL }, sink);
+
+  await connectDatabase(config.MONGODB_URI, logger);
+  await ensureIndexes(logger);
+  const deps = createDeps(config, logger);
+  const server: Server = createApp(deps).listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  async function request<T>(method: string, path: string, options: RequestOptions = {}) {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(url + path, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers, text };
+  }
+
+  async function loginAs(learner: string): Promise<string> {
+    const code = await request<{ code: string }>('POST', '/api/dev/login-code', {
+      body: { learner },
+    });
+    const login = await request<{ token: string }>('POST', '/api/auth/login', {
+      body: { code: code.body.code },
+    });
+    if (login.status !== 200) throw new Error(`login as ${learner} failed: ${login.text}`);
+    return login.body.token;
+  }
+
+  return {
+    url,
+    deps,
+    sandbox,
+    logLines,
+    request,
+    loginAs,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await mongoose.connection.dropDatabase();
+      await mongoose.disconnect();
+      await sandbox.close();
+    },
+  };
+}
