@@ -17,6 +17,7 @@ export type ApiErrorId =
   | 'session_expired'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'invalid_login_code'
   | 'login_code_reused'
   | 'wechat_unavailable'

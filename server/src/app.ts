@@ -3,7 +3,7 @@ import { send } from '@koa/send';
 import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Config } from './config.js';
-import { errorHandler } from './http/error-handler.js';
+import { errorHandler, requestBodyError } from './http/error-handler.js';
 import { createHealthRouter } from './http/health.js';
 import { requestContext } from './http/request-context.js';
 import type { Logger } from './logger.js';
@@ -43,9 +43,8 @@ export function createApp(deps: AppDeps): Koa {
     bodyParser({
       enableTypes: ['json'],
       jsonLimit: `${deps.config.BODY_LIMIT_KB}kb`,
-      // Koa's body parser answers a non-JSON body with 415, which the error handler maps to a 400.
       onError: (error) => {
-        throw error;
+        throw requestBodyError(error);
       },
     }),
   );

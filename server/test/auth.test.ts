@@ -2,6 +2,7 @@ import type { ApiErrorBody, LoginResponse } from '@wxlearn/api-types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LearnerModel } from '../src/modules/learners/learner.model.js';
 import { SessionModel } from '../src/modules/auth/session.model.js';
+import { trusted } from '../src/db/trusted.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 let server: TestServer;
@@ -208,7 +209,7 @@ describe('authentication', () => {
     const removed = await server.deps.auth.deleteExpired();
 
     expect(removed.sessions).toBeGreaterThan(0);
-    expect(await SessionModel.countDocuments({ expiresAt: { $lte: new Date() } })).toBe(0);
+    expect(await SessionModel.countDocuments({ expiresAt: trusted({ $lte: new Date() }) })).toBe(0);
   });
 });
 

@@ -10,19 +10,27 @@ interface HttpLikeError {
   message?: string;
 }
 
-/** Maps errors thrown by Koa's body parser and router to API errors; everything else is unknown. */
-function toApiError(error: unknown): ApiError | null {
-  if (error instanceof ApiError) return error;
-
+/**
+ * Maps a body-parser failure to an API error: too large → 413, anything else the client sent
+ * (malformed JSON, wrong content type, bad encoding) → 400. co-body marks its JSON syntax errors
+ * with status 400 but not `expose`, so the status alone decides.
+ */
+export function requestBodyError(error: unknown): ApiError | unknown {
   const httpError = error as HttpLikeError | null;
   const status = httpError?.status ?? httpError?.statusCode;
-  if (!status || status >= 500 || !httpError?.expose) return null;
   if (status === 413) {
     return new ApiError(413, 'payload_too_large', 'The request body is too large');
   }
-  if (status === 415 || status === 400) {
-    return validationFailed(`Invalid request body: ${httpError.message ?? 'cannot parse'}`);
+  if (status && status >= 400 && status < 500) {
+    return validationFailed(`Invalid request body: ${httpError?.message ?? 'cannot parse'}`);
   }
+  return error;
+}
+
+/** Returns the API error of a known failure, or null for an unknown one. */
+function toApiError(error: unknown): ApiError | null {
+  if (error instanceof ApiError) return error;
+
   return null;
 }
 
@@ -36,6 +44,9 @@ export function errorHandler(): Middleware {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new ApiError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
+      }
+      if (ctx.status === 405 && ctx.body === undefined) {
+        throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
       }
     } catch (error) {
       let apiError = toApiError(error);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Types } from 'mongoose';
 import type { Config } from '../../config.js';
 import { isDuplicateKeyError } from '../../db/errors.js';
+import { trusted } from '../../db/trusted.js';
 import {
   invalidLoginCode,
   loginCodeReused,
@@ -72,10 +73,10 @@ export class AuthService {
   /** Deletes expired sessions and login-code records; returns how many of each were removed. */
   async deleteExpired(): Promise<{ sessions: number; loginCodes: number }> {
     const now = this.now();
-    const sessions = await SessionModel.deleteMany({ expiresAt: { $lte: now } });
+    const sessions = await SessionModel.deleteMany({ expiresAt: trusted({ $lte: now }) });
     // A code is worth keeping only while WeChat could still accept it (5 minutes) plus margin.
     const codeCutoff = new Date(now.getTime() - 15 * 60_000);
-    const loginCodes = await LoginCodeModel.deleteMany({ createdAt: { $lte: codeCutoff } });
+    const loginCodes = await LoginCodeModel.deleteMany({ createdAt: trusted({ $lte: codeCutoff }) });
     return { sessions: sessions.deletedCount, loginCodes: loginCodes.deletedCount };
   }
 

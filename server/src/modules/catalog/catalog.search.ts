@@ -1,14 +1,7 @@
 import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict';
+import { dict } from '@node-rs/jieba/dict.js';
 import { pinyin } from 'pinyin-pro';
 import { markdownToPlainText } from './markdown-text.js';
-
-/**
- * Version of the token rules below. Stored with each imported course, so a change of the rules
- * makes the next import rewrite every course's tokens. Bump it whenever the output of
- * `buildSearchTokens` changes.
- */
-export const SEARCH_TOKENS_VERSION = 1;
 
 /** Maximum number of query terms used; later terms of a longer query are ignored. */
 export const MAX_QUERY_TERMS = 8;

@@ -20,6 +20,13 @@ export interface CourseInput {
   published: boolean;
 }
 
+/**
+ * Version of the rules that derive fields from a course's input (search tokens, summary). Imports
+ * store it in their content hash, so bumping it makes the next import rewrite every course.
+ * Bump it whenever `prepareCourseFields` returns something different for the same input.
+ */
+export const DERIVED_FIELDS_VERSION = 1;
+
 /** Target length of a list summary in characters; the first sentence is kept even when longer. */
 const SUMMARY_LENGTH = 120;
 

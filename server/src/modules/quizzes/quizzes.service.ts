@@ -8,6 +8,7 @@ import { pickRandom, shuffle } from './drawing.js';
 import type { AttemptBundle } from './quizzes.presenter.js';
 import { presentQuizSummary } from './quizzes.presenter.js';
 import { attemptLimitReached, quizUnavailable } from './quizzes.errors.js';
+import { quizQuestionFilter } from './question-filter.js';
 import { QuestionModel } from './question.model.js';
 import { QuizModel, type Quiz } from './quiz.model.js';
 
@@ -39,22 +40,6 @@ export async function listCourseQuizzes(courseId: Types.ObjectId | string): Prom
     .sort({ code: 1 })
     .lean<Quiz[]>();
   return quizzes.map(presentQuizSummary);
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Matches the questions a quiz draws from: its bank, and its category with every subcategory. */
-export function quizQuestionFilter(quiz: Pick<Quiz, 'bank' | 'category'>) {
-  if (!quiz.category) return { bank: quiz.bank };
-  return {
-    bank: quiz.bank,
-    $or: [
-      { category: quiz.category },
-      { category: trusted({ $regex: `^${escapeRegex(quiz.category)}/` }) },
-    ],
-  };
 }
 
 /** Draws the questions of a new attempt at random, each with its option order and points. */

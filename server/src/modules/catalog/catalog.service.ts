@@ -1,0 +1,281 @@
+import { Types, trusted } from 'mongoose';
+import type { QuizSummary } from '@wxlearn/api-types';
+import { isDuplicateKeyError } from '../../db/errors.js';
+import { notFound } from '../../errors.js';
+import { listCourseQuizzes } from '../quizzes/quizzes.service.js';
+import { categoryTokens, normaliseForPhrase, tokenizeQuery } from './catalog.search.js';
+import { CourseModel, type Course } from './course.model.js';
+import { EnrolmentModel, type Enrolment } from './enrolment.model.js';
+import { LessonModel, type Lesson } from './lesson.model.js';
+
+/** Maximum number of enrolments that "my courses" lists, newest first. */
+export const MY_COURSES_LIMIT = 200;
+
+/** Course fields that lists need: no tokens, description, chapters or import source. */
+const LIST_PROJECTION = {
+  searchTokens: 0,
+  titleTokens: 0,
+  description: 0,
+  chapters: 0,
+  source: 0,
+} as const;
+
+/** A course as lists show it: every field except the heavy ones left out by LIST_PROJECTION. */
+export type CourseListItem = Omit<
+  Course,
+  'searchTokens' | 'titleTokens' | 'description' | 'chapters' | 'source'
+>;
+
+export interface CategoryCount {
+  name: string;
+  courseCount: number;
+  children: { name: string; courseCount: number }[];
+}
+
+export interface CourseListQuery {
+  q?: string;
+  category?: string;
+  subcategory?: string;
+  page: number;
+  pageSize: number;
+}
+
+export interface CourseDetailData {
+  course: Course;
+  lessons: Omit<Lesson, 'content'>[];
+  quizzes: QuizSummary[];
+  enrolment: Enrolment | null;
+}
+
+export interface LessonDetailData {
+  lesson: Lesson;
+  course: Pick<Course, '_id' | 'title'>;
+  previousLessonId: Types.ObjectId | null;
+  nextLessonId: Types.ObjectId | null;
+}
+
+const byChineseName = new Intl.Collator('zh-CN').compare;
+
+/** Counts published courses per category and subcategory, sorted by name in pinyin order. */
+export async function listCategories(): Promise<CategoryCount[]> {
+  const rows = await CourseModel.aggregate<{
+    _id: { category: string; subcategory: string | null };
+    count: number;
+  }>([
+    { $match: { published: true } },
+    {
+      $group: {
+        _id: { category: '$category', subcategory: '$subcategory' },
+        count: { $sum: 1 },
+      },
+    },
+  ]);
+
+  const categories = new Map<string, CategoryCount>();
+  for (const row of rows) {
+    const name = row._id.category;
+    let category = categories.get(name);
+    if (!category) {
+      category = { name, courseCount: 0, children: [] };
+      categories.set(name, category);
+    }
+    category.courseCount += row.count;
+    if (row._id.subcategory) {
+      category.children.push({ name: row._id.subcategory, courseCount: row.count });
+    }
+  }
+
+  const sorted = [...categories.values()].sort((a, b) => byChineseName(a.name, b.name));
+  for (const category of sorted) category.children.sort((a, b) => byChineseName(a.name, b.name));
+  return sorted;
+}
+
+/**
+ * Lists published courses, filtered by category and subcategory, ordered by code. With a
+ * query, returns the courses that contain every query term instead, best match first.
+ */
+export async function listCourses(
+  query: CourseListQuery,
+): Promise<{ items: CourseListItem[]; total: number }> {
+  const filter = {
+    published: true,
+    ...(query.category === undefined ? {} : { category: query.category }),
+    ...(query.subcategory === undefined ? {} : { subcategory: query.subcategory }),
+  };
+  const skip = (query.page - 1) * query.pageSize;
+
+  if (query.q !== undefined && query.q !== '') {
+    const ranked = await searchCourses(query.q, filter);
+    return { items: ranked.slice(skip, skip + query.pageSize), total: ranked.length };
+  }
+
+  const [items, total] = await Promise.all([
+    CourseModel.find(filter, LIST_PROJECTION)
+      .sort({ code: 1 })
+      .skip(skip)
+      .limit(query.pageSize)
+      .lean<CourseListItem[]>(),
+    CourseModel.countDocuments(filter),
+  ]);
+  return { items, total };
+}
+
+/** Points a query term earns by where it occurs; a title hit outranks any number of others. */
+const TERM_WEIGHT = { title: 100, category: 10, description: 1 } as const;
+/** Extra points when the whole query occurs in the title as written. */
+const PHRASE_IN_TITLE_BONUS = 1000;
+
+/**
+ * Returns every course matching all terms of the query, ranked. The database selects courses
+ * by the `searchTokens` index; ranking happens here because it needs per-field hits.
+ */
+async function searchCourses(
+  q: string,
+  filter: Record<string, unknown>,
+): Promise<CourseListItem[]> {
+  const terms = tokenizeQuery(q);
+  if (terms.length === 0) return [];
+
+  // FerretDB pushes an `$eq` on an array field down to PostgreSQL but evaluates `$all` itself,
+  // so the longest (usually rarest) term goes into `$eq` to narrow the rows read.
+  const anchor = terms.reduce((longest, term) => (term.length > longest.length ? term : longest));
+  const candidates = await CourseModel.find(
+    { ...filter, searchTokens: trusted({ $eq: anchor, $all: terms }) },
+    { ...LIST_PROJECTION, titleTokens: 1 },
+  ).lean<(CourseListItem & { titleTokens: string[] })[]>();
+
+  const phrase = normaliseForPhrase(q);
+  const scored = candidates.map(({ titleTokens, ...course }) => {
+    const inTitle = new Set(titleTokens);
+    const inCategory = categoryTokens(course.category, course.subcategory);
+    let score = normaliseForPhrase(course.title).includes(phrase) ? PHRASE_IN_TITLE_BONUS : 0;
+    for (const term of terms) {
+      if (inTitle.has(term)) score += TERM_WEIGHT.title;
+      else if (inCategory.has(term)) score += TERM_WEIGHT.category;
+      else score += TERM_WEIGHT.description;
+    }
+    return { course, score };
+  });
+  scored.sort((a, b) => b.score - a.score || (a.course.code < b.course.code ? -1 : 1));
+  return scored.map(({ course }) => course);
+}
+
+async function findPublishedCourse(courseId: string): Promise<Course> {
+  const course = await CourseModel.findOne(
+    { _id: courseId, published: true },
+    { searchTokens: 0, titleTokens: 0 },
+  ).lean<Course>();
+  if (!course) throw notFound('Course', courseId);
+  return course;
+}
+
+/** Returns a published course with its lessons (without content), quizzes and the learner's enrolment. */
+export async function getCourseDetail(
+  courseId: string,
+  learnerId: Types.ObjectId,
+): Promise<CourseDetailData> {
+  const course = await findPublishedCourse(courseId);
+  const [lessons, quizzes, enrolment] = await Promise.all([
+    LessonModel.find({ courseId: course._id }, { content: 0 }).lean<Omit<Lesson, 'content'>[]>(),
+    listCourseQuizzes(course._id),
+    EnrolmentModel.findOne({ learnerId, courseId: course._id }).lean<Enrolment>(),
+  ]);
+  return { course, lessons, quizzes, enrolment };
+}
+
+/**
+ * Enrols a learner in a published course. Idempotent: a repeated or concurrent call returns the
+ * existing enrolment with `created: false`, because the unique (learnerId, courseId) index lets
+ * only one insert in.
+ */
+export async function enrol(
+  courseId: string,
+  learnerId: Types.ObjectId,
+  now: Date,
+): Promise<{ enrolment: Enrolment; created: boolean }> {
+  const course = await findPublishedCourse(courseId);
+  try {
+    const created = await EnrolmentModel.create({
+      learnerId,
+      courseId: course._id,
+      source: 'self',
+      enrolledAt: now,
+    });
+    return { enrolment: created.toObject<Enrolment>(), created: true };
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+  const existing = await EnrolmentModel.findOne({ learnerId, courseId: course._id })
+    .orFail()
+    .lean<Enrolment>();
+  return { enrolment: existing, created: false };
+}
+
+/**
+ * Returns the learner's enrolled courses, most recent enrolment first, up to MY_COURSES_LIMIT.
+ * Courses that are no longer published are left out.
+ */
+export async function listMyCourses(
+  learnerId: Types.ObjectId,
+): Promise<{ course: CourseListItem; enrolment: Enrolment }[]> {
+  const enrolments = await EnrolmentModel.find({ learnerId })
+    .sort({ enrolledAt: -1, _id: -1 })
+    .limit(MY_COURSES_LIMIT)
+    .lean<Enrolment[]>();
+  if (enrolments.length === 0) return [];
+
+  const courses = await CourseModel.find(
+    { _id: trusted({ $in: enrolments.map((enrolment) => enrolment.courseId) }), published: true },
+    LIST_PROJECTION,
+  ).lean<(CourseListItem & { _id: Types.ObjectId })[]>();
+  const byId = new Map(courses.map((course) => [course._id.toString(), course]));
+
+  return enrolments.flatMap((enrolment) => {
+    const course = byId.get(enrolment.courseId.toString());
+    return course ? [{ course, enrolment }] : [];
+  });
+}
+
+/** Returns a lesson of a published course with the ids of the lessons before and after it. */
+export async function getLessonDetail(lessonId: string): Promise<LessonDetailData> {
+  const lesson = await LessonModel.findById(lessonId).lean<Lesson>();
+  if (!lesson) throw notFound('Lesson', lessonId);
+
+  const course = await CourseModel.findOne(
+    { _id: lesson.courseId, published: true },
+    { title: 1, chapters: 1 },
+  ).lean<Pick<Course, '_id' | 'title' | 'chapters'>>();
+  if (!course) throw notFound('Lesson', lessonId);
+
+  const siblings = await LessonModel.find(
+    { courseId: lesson.courseId },
+    { chapterId: 1, position: 1 },
+  ).lean<Pick<Lesson, '_id' | 'chapterId' | 'position'>[]>();
+  const ordered = orderLessons(course.chapters, siblings);
+  const index = ordered.findIndex((sibling) => sibling._id.equals(lesson._id));
+
+  return {
+    lesson,
+    course: { _id: course._id, title: course.title },
+    previousLessonId: index > 0 ? (ordered[index - 1]?._id ?? null) : null,
+    nextLessonId: index >= 0 ? (ordered[index + 1]?._id ?? null) : null,
+  };
+}
+
+/**
+ * Orders lessons by chapter position, then by position within the chapter. Lessons whose
+ * chapter no longer exists are left out.
+ */
+export function orderLessons<T extends Pick<Lesson, 'chapterId' | 'position'>>(
+  chapters: readonly { _id: Types.ObjectId; position: number }[],
+  lessons: readonly T[],
+): T[] {
+  const chapterPosition = new Map(chapters.map((chapter) => [chapter._id.toString(), chapter.position]));
+  return lessons
+    .filter((lesson) => chapterPosition.has(lesson.chapterId.toString()))
+    .sort(
+      (a, b) =>
+        (chapterPosition.get(a.chapterId.toString()) ?? 0) -
+          (chapterPosition.get(b.chapterId.toString()) ?? 0) || a.position - b.position,
+    );
+}
