@@ -8,7 +8,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 if ! command -v go >/dev/null; then
-  echo "Go is required to build the local FerretDB: install Go 1.22 or newer." >&2
+  echo "Go is required to build the local FerretDB: install Go 1.24 or newer." >&2
   exit 1
 fi
 if [ ! -x /usr/lib/postgresql/15/bin/postgres ] && ! command -v pg_config >/dev/null; then

@@ -59,6 +59,9 @@ export default defineConfig<'webpack5'>(async (merge) => {
       // Moves modules that only subpackages use out of the main package (the default in Taro 4,
       // set here so that the 1 MB main-package budget does not depend on a default).
       optimizeMainPackage: { enable: true },
+      // No page sets innerHTML (lesson Markdown is rendered as components), so the runtime's HTML
+      // parser is left out of the bundle.
+      runtime: { enableInnerHTML: false },
       postcss: {
         pxtransform: { enable: true, config: {} },
         cssModules: { enable: false },

@@ -7,6 +7,8 @@ export default defineAppConfig({
     { root: 'packages/learning', pages: ['lesson/index'] },
     { root: 'packages/quiz', pages: ['quiz/index', 'result/index'] },
   ],
+  // Components are injected when a page first renders them instead of at launch.
+  lazyCodeLoading: 'requiredComponents',
   window: {
     backgroundTextStyle: 'light',
     backgroundColor: '#f5f6f8',

@@ -10,8 +10,8 @@ import type {
   LearnerProfile,
   LessonDetail,
   MyCoursesResponse,
+  QuizDetail,
   QuizPage,
-  QuizSummary,
   SaveAnswerRequest,
 } from '@wxlearn/api-types';
 
@@ -19,8 +19,6 @@ import { defaultApiBaseUrl } from './env';
 import { createApiClient, type ApiClient } from './http';
 import { platformLoginCodeSource } from './login';
 import { createTaroSessionStore } from './session';
-
-export type QuizDetail = QuizSummary & { courseId: string | null };
 
 function segment(id: string): string {
   return encodeURIComponent(id);

@@ -16,6 +16,7 @@ const MESSAGES_BY_ID: Record<ApiErrorId, string> = {
   session_expired: '登录已过期，请重新进入小程序',
   forbidden: '没有权限访问该内容',
   not_found: '内容不存在或已下架',
+  method_not_allowed: '当前版本不支持该操作，请更新小程序后重试',
   invalid_login_code: '登录失败，请稍后重试',
   login_code_reused: '登录失败，请稍后重试',
   wechat_unavailable: '微信服务暂时不可用，请稍后重试',

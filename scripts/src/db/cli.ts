@@ -38,7 +38,9 @@ function parseBackend(value: string | undefined) {
   if (value === undefined || value === 'auto' || value === 'postgresql' || value === 'sqlite') {
     return value;
   }
-  throw new Error(`invalid --backend ${JSON.stringify(value)}: expected auto, postgresql or sqlite`);
+  throw new Error(
+    `invalid --backend ${JSON.stringify(value)}: expected auto, postgresql or sqlite`,
+  );
 }
 
 async function up(values: Record<string, string | boolean | undefined>) {
@@ -102,7 +104,10 @@ async function main() {
     case 'down': {
       const dataDir = path.join(dataRoot, 'postgres', values.name ?? 'dev');
       const stopped = await stopPostgresIfRunning(dataDir);
-      logger.info({ dataDir, stopped }, stopped ? 'stopped PostgreSQL' : 'PostgreSQL was not running');
+      logger.info(
+        { dataDir, stopped },
+        stopped ? 'stopped PostgreSQL' : 'PostgreSQL was not running',
+      );
       break;
     }
     case 'build': {
@@ -111,7 +116,9 @@ async function main() {
       break;
     }
     default:
-      throw new Error(`unknown command ${JSON.stringify(command)}; run with --help for the commands`);
+      throw new Error(
+        `unknown command ${JSON.stringify(command)}. Run with --help to list the commands`,
+      );
   }
 }
 

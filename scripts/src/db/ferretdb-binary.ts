@@ -8,7 +8,7 @@ import { logger } from './logger.js';
 import { cacheDir, repoRoot } from './paths.js';
 import { isProcessAlive } from './processes.js';
 
-/** Go main module that embeds FerretDB (see its main.go for the flags). */
+/** Go main module that embeds FerretDB; its main.go defines the command-line flags. */
 export const ferretdbSourceDir = path.join(repoRoot, 'scripts', 'ferretdb');
 
 const sourceFiles = ['main.go', 'go.mod', 'go.sum'];
@@ -158,7 +158,10 @@ async function buildBinary(sourceDir: string, binaryPath: string) {
   const go = findGo();
   const tempPath = `${binaryPath}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const started = Date.now();
-  logger.info({ sourceDir, binaryPath }, 'building FerretDB (the first build takes minutes)');
+  logger.info(
+    { sourceDir, binaryPath },
+    'building FerretDB (a first build compiles all dependencies and can take a minute or more)',
+  );
 
   try {
     // -buildvcs=false: the module sits inside the project's git checkout, and stamping VCS data

@@ -6,8 +6,7 @@ import { logger } from './logger.js';
 import { isPortAccepting } from './processes.js';
 
 export type FerretdbBackend =
-  | { handler: 'postgresql'; postgresqlUrl: string }
-  | { handler: 'sqlite'; sqliteUrl: string };
+  { handler: 'postgresql'; postgresqlUrl: string } | { handler: 'sqlite'; sqliteUrl: string };
 
 export interface FerretdbProcessOptions {
   binaryPath: string;
@@ -33,7 +32,7 @@ export interface FerretdbProcess {
 
 const logTailChars = 4000;
 
-/** Starts FerretDB on 127.0.0.1 and waits until it answers a MongoDB `ping`. */
+/** Starts FerretDB on 127.0.0.1 and waits until it responds to a MongoDB `ping`. */
 export async function startFerretdb(options: FerretdbProcessOptions): Promise<FerretdbProcess> {
   const args = ['-listen', `127.0.0.1:${options.port}`, '-handler', options.backend.handler];
   if (options.backend.handler === 'postgresql') {
@@ -85,7 +84,7 @@ export async function startFerretdb(options: FerretdbProcessOptions): Promise<Fe
     if (Date.now() > deadline) {
       killChild(child, 'SIGKILL');
       throw new Error(
-        `FerretDB did not answer ping on ${baseUri} within ${options.readyTimeoutMs ?? 30_000} ms ` +
+        `FerretDB start-up timed out: no response to ping on ${baseUri} within ${options.readyTimeoutMs ?? 30_000} ms ` +
           `(last error: ${String(lastError)}). Log ${options.logFile} ends with:\n${logTail.trim()}`,
       );
     }
@@ -100,7 +99,12 @@ export async function startFerretdb(options: FerretdbProcessOptions): Promise<Fe
     await sleep(100);
   }
   logger.info(
-    { uri: baseUri, handler: options.backend.handler, pid: child.pid, durationMs: Date.now() - started },
+    {
+      uri: baseUri,
+      handler: options.backend.handler,
+      pid: child.pid,
+      durationMs: Date.now() - started,
+    },
     'started FerretDB',
   );
 

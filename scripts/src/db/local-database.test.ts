@@ -19,9 +19,12 @@ async function makeRoot(prefix: string) {
   return root;
 }
 
+// These tests start the local stack itself, which machines that test against MONGODB_URI may lack.
+const usesExternalDatabase = Boolean(process.env.MONGODB_URI);
+
 const itemSchema = new mongoose.Schema({ key: { type: String, unique: true }, owner: String });
 
-describe('startLocalDatabase on PostgreSQL', () => {
+describe.skipIf(usesExternalDatabase)('startLocalDatabase on PostgreSQL', () => {
   let database: LocalDatabase;
   let connection: mongoose.Connection;
 
@@ -50,7 +53,9 @@ describe('startLocalDatabase on PostgreSQL', () => {
     await Item.init();
     await Item.create({ key: 'a', owner: 'first' });
 
-    const error = await Item.create({ key: 'a', owner: 'second' }).catch((caught: unknown) => caught);
+    const error = await Item.create({ key: 'a', owner: 'second' }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(mongoose.mongo.MongoServerError);
     expect((error as { code?: number }).code).toBe(11000);
     expect(await Item.countDocuments({ key: 'a' })).toBe(1);
@@ -61,9 +66,11 @@ describe('startLocalDatabase on PostgreSQL', () => {
     await Item.init();
     await Item.create({ key: 'b', owner: 'first' });
 
-    const error = await Item.updateOne({ owner: 'nobody' }, { $set: { key: 'b' } }, { upsert: true }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await Item.updateOne(
+      { owner: 'nobody' },
+      { $set: { key: 'b' } },
+      { upsert: true },
+    ).catch((caught: unknown) => caught);
     expect((error as { code?: number }).code).toBe(11000);
   });
 
@@ -78,8 +85,12 @@ describe('startLocalDatabase on PostgreSQL', () => {
 
     const unsafe = await Profile.find({ settings: untrusted });
     // sanitizeFilter wraps the object in $eq, so FerretDB compares whole documents.
-    const sanitized = await Profile.find({ settings: untrusted }).setOptions({ sanitizeFilter: true });
-    const exact = await Profile.find({ settings: { theme: 'dark' } }).setOptions({ sanitizeFilter: true });
+    const sanitized = await Profile.find({ settings: untrusted }).setOptions({
+      sanitizeFilter: true,
+    });
+    const exact = await Profile.find({ settings: { theme: 'dark' } }).setOptions({
+      sanitizeFilter: true,
+    });
     const trusted = await Profile.find({ settings: mongoose.trusted({ $ne: null }) }).setOptions({
       sanitizeFilter: true,
     });
@@ -99,7 +110,9 @@ describe('startLocalDatabase on PostgreSQL', () => {
       .setOptions({ sanitizeFilter: true })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(mongoose.Error.CastError);
-    expect(await Item.find({ owner: 'alice' }).setOptions({ sanitizeFilter: true })).toHaveLength(1);
+    expect(await Item.find({ owner: 'alice' }).setOptions({ sanitizeFilter: true })).toHaveLength(
+      1,
+    );
   });
 
   it('stop ends FerretDB and removes the files', async () => {
@@ -110,17 +123,21 @@ describe('startLocalDatabase on PostgreSQL', () => {
 
     await expect(exited).resolves.toBeDefined();
     expect(await isPortAccepting(port)).toBe(false);
-    const leftovers = (await fs.readdir(os.tmpdir())).filter((name) => name.startsWith('wxlearn-db-unit-'));
+    const leftovers = (await fs.readdir(os.tmpdir())).filter((name) =>
+      name.startsWith('wxlearn-db-unit-'),
+    );
     const ours = [];
     for (const name of leftovers) {
-      const owner = await fs.readFile(path.join(os.tmpdir(), name, 'owner.json'), 'utf8').catch(() => '');
+      const owner = await fs
+        .readFile(path.join(os.tmpdir(), name, 'owner.json'), 'utf8')
+        .catch(() => '');
       if (owner.includes(`"pid":${process.pid}`)) ours.push(name);
     }
     expect(ours).toEqual([]);
   });
 });
 
-describe('startLocalDatabase fallback and options', () => {
+describe.skipIf(usesExternalDatabase)('startLocalDatabase fallback and options', () => {
   it('falls back to SQLite when PostgreSQL is missing', async () => {
     const database = await startLocalDatabase({
       name: 'fallback',
@@ -159,6 +176,7 @@ describe('startLocalDatabase fallback and options', () => {
 
   it('uses MONGODB_URI without starting anything', async () => {
     const external = 'mongodb://db.invalid:27017/prod?replicaSet=rs0';
+    const previous = process.env.MONGODB_URI;
     process.env.MONGODB_URI = external;
     try {
       const database = await startLocalDatabase({ name: 'external' });
@@ -167,7 +185,8 @@ describe('startLocalDatabase fallback and options', () => {
       expect(database.ferretdbExited).toBeUndefined();
       await database.stop();
     } finally {
-      delete process.env.MONGODB_URI;
+      if (previous === undefined) delete process.env.MONGODB_URI;
+      else process.env.MONGODB_URI = previous;
     }
   });
 
@@ -178,7 +197,7 @@ describe('startLocalDatabase fallback and options', () => {
   });
 });
 
-describe('startLocalDatabase with a persistent directory', () => {
+describe.skipIf(usesExternalDatabase)('startLocalDatabase with a persistent directory', () => {
   let root: string;
 
   beforeAll(async () => {
@@ -215,9 +234,9 @@ describe('startLocalDatabase with a persistent directory', () => {
       `persistent PostgreSQL + FerretDB restart (cluster exists): ${Math.round(performance.now() - started)} ms`,
     );
     const thirdConnection = await mongoose.createConnection(third.uri).asPromise();
-    const kept = await thirdConnection.collection('notes').countDocuments();
+    const keptCount = await thirdConnection.collection('notes').countDocuments();
     await thirdConnection.close();
     await third.stop();
-    expect(kept).toBe(1);
+    expect(keptCount).toBe(1);
   });
 });

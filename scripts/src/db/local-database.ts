@@ -40,7 +40,7 @@ export interface LocalDatabase {
   uri: string;
   /** `external` when MONGODB_URI was set and nothing was started. */
   backend: 'postgresql' | 'sqlite' | 'external';
-  /** Why PostgreSQL was not used, when backend is `sqlite` after a fallback. */
+  /** Reason PostgreSQL was not used, set when backend is `sqlite` after a fallback. */
   fallbackReason?: string;
   /** Settles when FerretDB exits; undefined for `external`. */
   ferretdbExited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -63,13 +63,17 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     return { uri: external, backend: 'external', stop: async () => undefined };
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(options.name)) {
-    throw new Error(`invalid database name ${JSON.stringify(options.name)}: use letters, digits, - and _`);
+    throw new Error(
+      `invalid database name ${JSON.stringify(options.name)}: use letters, digits, - and _`,
+    );
   }
 
   const ephemeral = options.ephemeral ?? false;
   const createdRoot = ephemeral && !options.dataDir;
   if (ephemeral) await removeAbandonedEphemeralRoots();
-  const root = createdRoot ? await createEphemeralRoot(options.name) : (options.dataDir ?? dataRoot);
+  const root = createdRoot
+    ? await createEphemeralRoot(options.name)
+    : (options.dataDir ?? dataRoot);
   const pgDir = path.join(root, 'postgres', options.name);
   const sqliteDir = path.join(root, 'sqlite', options.name);
 
@@ -218,7 +222,9 @@ async function removeAbandonedEphemeralRoots() {
     const root = path.join(tempDir, entry);
     let ownerPid: unknown;
     try {
-      ownerPid = (JSON.parse(await fs.readFile(path.join(root, ownerFileName), 'utf8')) as { pid?: unknown }).pid;
+      ownerPid = (
+        JSON.parse(await fs.readFile(path.join(root, ownerFileName), 'utf8')) as { pid?: unknown }
+      ).pid;
     } catch {
       continue; // Not ours, or still being created.
     }

@@ -56,8 +56,8 @@ export interface PostgresCluster {
  * Starts (or reuses) a project-owned PostgreSQL cluster in `dataDir`, listening only on
  * 127.0.0.1 and on a unix socket in the data directory, with trust authentication.
  *
- * NOTE: two processes that initialise the same new dataDir at the same time are not serialised;
- * callers use a distinct directory per process (tests) or one process per name (development).
+ * NOTE: two processes that initialise the same new dataDir at the same time are not serialised.
+ * Tests use a new directory per process, and development runs one process per name.
  */
 export async function startPostgres(options: PostgresOptions): Promise<PostgresCluster> {
   const dataDir = path.resolve(options.dataDir);
@@ -159,7 +159,11 @@ function listDebianBinDirs(): string[] {
 const isRoot = () => process.getuid?.() === 0;
 
 /** Runs a PostgreSQL tool, as the postgres system user when this process is root. */
-async function runPostgresTool(command: string, args: string[], options: { detached?: boolean } = {}) {
+async function runPostgresTool(
+  command: string,
+  args: string[],
+  options: { detached?: boolean } = {},
+) {
   const [file, fileArgs] = isRoot()
     ? ['runuser', ['-u', postgresOsUser, '--', command, ...args]]
     : [command, args];
@@ -234,7 +238,10 @@ async function initCluster(tools: PostgresTools, dataDir: string, durable: boole
   await runPostgresTool(tools.initdb, args);
 
   const confPath = path.join(dataDir, 'postgresql.conf');
-  await fs.appendFile(confPath, `\n# Project settings, rewritten at every start\ninclude_if_exists = '${settingsFileName}'\n`);
+  await fs.appendFile(
+    confPath,
+    `\n# Project settings, rewritten at every start\ninclude_if_exists = '${settingsFileName}'\n`,
+  );
   logger.info({ dataDir, durationMs: Date.now() - started }, 'initialised PostgreSQL cluster');
 }
 
@@ -242,7 +249,10 @@ async function writeSettings(dataDir: string, port: number, durable: boolean) {
   const socketPath = path.join(dataDir, `.s.PGSQL.${port}`);
   const socketDir = socketPath.length <= maxSocketPathLength ? dataDir : '';
   if (!socketDir) {
-    logger.warn({ dataDir }, 'PostgreSQL data directory path too long for a unix socket, using TCP only');
+    logger.warn(
+      { dataDir },
+      'PostgreSQL data directory path too long for a unix socket, using TCP only',
+    );
   }
   const lines = [
     '# Written by scripts/src/db/postgres.ts at every start; edits are overwritten.',
@@ -319,7 +329,18 @@ async function readRunningServer(dataDir: string) {
 }
 
 async function createDatabase(tools: PostgresTools, port: number, database: string) {
-  const psqlArgs = ['-X', '-q', '-h', '127.0.0.1', '-p', String(port), '-U', superuser, '-d', 'postgres'];
+  const psqlArgs = [
+    '-X',
+    '-q',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-U',
+    superuser,
+    '-d',
+    'postgres',
+  ];
   const query = `SELECT 1 FROM pg_database WHERE datname = '${database.replaceAll("'", "''")}'`;
   const { stdout } = await execFileAsync(tools.psql, [...psqlArgs, '-tAc', query]);
   if (stdout.trim() === '1') return;
@@ -368,7 +389,14 @@ function makeCluster(params: {
       if (stopped || reused) return;
       stopped = true;
       if (!isRunning()) return;
-      runPostgresToolSync(tools.pgCtl, ['stop', '-w', '-D', dataDir, '-m', durable ? 'fast' : 'immediate']);
+      runPostgresToolSync(tools.pgCtl, [
+        'stop',
+        '-w',
+        '-D',
+        dataDir,
+        '-m',
+        durable ? 'fast' : 'immediate',
+      ]);
     },
   };
 }

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectTestDatabase, getTestMongodbUri, withDatabaseName, type TestDatabase } from './test-database.js';
+import {
+  connectTestDatabase,
+  getTestMongodbUri,
+  withDatabaseName,
+  type TestDatabase,
+} from './test-database.js';
 
 describe('test database from the global setup', () => {
   let first: TestDatabase;
@@ -50,7 +55,10 @@ describe('withDatabaseName', () => {
     ['mongodb://127.0.0.1:1234/wxlearn', 'mongodb://127.0.0.1:1234/t1'],
     ['mongodb://a:1,b:2/prod?replicaSet=rs0', 'mongodb://a:1,b:2/t1?replicaSet=rs0'],
     ['mongodb://user:pw@a:1/?authSource=admin', 'mongodb://user:pw@a:1/t1?authSource=admin'],
-    ['mongodb+srv://cluster.example.net/prod?w=majority', 'mongodb+srv://cluster.example.net/t1?w=majority'],
+    [
+      'mongodb+srv://cluster.example.net/prod?w=majority',
+      'mongodb+srv://cluster.example.net/t1?w=majority',
+    ],
   ])('rewrites %s', (uri, expected) => {
     expect(withDatabaseName(uri, 't1')).toBe(expected);
   });

@@ -21,7 +21,7 @@ export function getTestMongodbUri(): string {
   if (!uri) {
     throw new Error(
       'test database URI missing: add "@wxlearn/scripts/db/vitest-global-setup.ts" to test.globalSetup ' +
-        'in this workspace\'s vitest.config.ts, or set TEST_MONGODB_URI',
+        "in this workspace's vitest.config.ts, or set TEST_MONGODB_URI",
     );
   }
   return uri;
@@ -31,9 +31,11 @@ export function getTestMongodbUri(): string {
  * Connects mongoose to a new, uniquely named database on the test server, so test files that run
  * in parallel never see each other's documents. Call drop() in afterAll.
  */
-export async function connectTestDatabase(options: { prefix?: string } = {}): Promise<TestDatabase> {
+export async function connectTestDatabase(
+  options: { prefix?: string } = {},
+): Promise<TestDatabase> {
   const prefix = (options.prefix ?? 'test').replace(/[^A-Za-z0-9_]/g, '_').slice(0, 20);
-  // FerretDB v1 limits database names to 63 characters of [A-Za-z0-9_-].
+  // FerretDB v1.24 accepts database names matching ^[a-zA-Z0-9_-]{1,63}$ (backends/validation.go).
   const dbName = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const uri = withDatabaseName(getTestMongodbUri(), dbName);
 

@@ -33,5 +33,7 @@ export default async function setup(project: TestProject) {
 function parseBackend(value: string | undefined): LocalDatabaseOptions['backend'] {
   if (value === undefined || value === '') return 'auto';
   if (value === 'auto' || value === 'postgresql' || value === 'sqlite') return value;
-  throw new Error(`invalid LOCAL_DB_BACKEND ${JSON.stringify(value)}: expected auto, postgresql or sqlite`);
+  throw new Error(
+    `invalid LOCAL_DB_BACKEND ${JSON.stringify(value)}: expected auto, postgresql or sqlite`,
+  );
 }

@@ -24,17 +24,13 @@ export function nextChoice(question: QuestionView, current: string[], key: strin
   return chosen.sort();
 }
 
-/** Returns the option texts of the given keys, such as "A. 正确答案", for the result page. */
+/**
+ * Returns a choice for display: option keys such as "A、C", or 正确/错误 for a true/false question
+ * whose options the server left out.
+ */
 export function describeChoice(question: QuestionView, keys: string[]): string {
   if (keys.length === 0) return '未作答';
+  if (question.options.length > 0) return keys.join('、');
   const options = optionsOf(question);
-  return keys
-    .map((key) => {
-      const option = options.find((item) => item.key === key);
-      if (!option) return key;
-      return question.type === 'truefalse' && question.options.length === 0
-        ? option.text
-        : `${option.key}. ${option.text}`;
-    })
-    .join('；');
+  return keys.map((key) => options.find((item) => item.key === key)?.text ?? key).join('、');
 }

@@ -193,8 +193,8 @@ export function parseGift(
   questions.forEach((question, index) => {
     const line = linesMatch ? startLines[index] : undefined;
     const source = line !== undefined ? `${file}:${line}` : `${file}#${index + 1}`;
-    const problemAt = (reason: string): ParseProblem => {
-      const problem: ParseProblem = { file, reason, severity: 'error' };
+    const problemAt = (reason: string, severity: 'error' | 'warning' = 'error'): ParseProblem => {
+      const problem: ParseProblem = { file, reason, severity };
       if (line !== undefined) problem.line = line;
       else problem.reason = `question ${index + 1}: ${reason}`;
       return problem;
@@ -225,7 +225,9 @@ export function parseGift(
     const record = recordFromDraft(drafted.draft, context);
     const firstSource = seen.get(record.externalId);
     if (firstSource !== undefined) {
-      result.problems.push(problemAt(`duplicate question: same id or content as ${firstSource}`));
+      result.problems.push(
+        problemAt(`duplicate of the question at ${firstSource}; this copy skipped`, 'warning'),
+      );
       return;
     }
     seen.set(record.externalId, source);

@@ -281,7 +281,9 @@ export function parseMoodleXml(
     const record = recordFromDraft(drafted.draft, context);
     const firstSource = seen.get(record.externalId);
     if (firstSource !== undefined) {
-      result.problems.push(problemAt(`duplicate question: same id or content as ${firstSource}`));
+      result.problems.push(
+        problemAt(`duplicate of the question at ${firstSource}; this copy skipped`, 'warning'),
+      );
       return;
     }
     seen.set(record.externalId, source);

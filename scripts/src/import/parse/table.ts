@@ -1,6 +1,6 @@
 // Rows of a spreadsheet-like file (CSV or xlsx) with the line or row number where each
 // row starts, for parsers that report problems by line.
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline, Readable } from 'node:stream';
@@ -207,4 +207,67 @@ export function readTableRows(file: string): AsyncGenerator<TableRow> {
 export function findColumn(header: readonly string[], names: readonly string[]): number {
   const wanted = new Set(names.map((name) => name.toLowerCase()));
   return header.findIndex((cell) => wanted.has(cell.trim().toLowerCase()));
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * Writes rows to a `.csv` (UTF-8 with a byte-order mark so that Excel shows Chinese text,
+ * CRLF line ends) or `.xlsx` file (first worksheet, every cell a string so that leading
+ * zeros survive). Streams, so millions of rows use little memory. Returns the number of
+ * data rows written.
+ */
+export async function writeTable(
+  file: string,
+  header: readonly string[],
+  rows: Iterable<readonly string[]>,
+): Promise<number> {
+  const format = tableFormatOf(file);
+  let written = 0;
+  if (format === 'csv') {
+    const output = createWriteStream(file, { encoding: 'utf8' });
+    const finished = new Promise<void>((resolve, reject) => {
+      output.once('finish', resolve);
+      output.once('error', reject);
+    });
+    const write = async (line: string): Promise<void> => {
+      if (!output.write(line)) {
+        await new Promise<void>((resolve) => output.once('drain', resolve));
+      }
+    };
+    await write(`\uFEFF${header.map(csvField).join(',')}\r\n`);
+    // Batching lines keeps the number of write calls small for large rosters.
+    let batch: string[] = [];
+    for (const row of rows) {
+      batch.push(row.map(csvField).join(','));
+      written++;
+      if (batch.length === 1000) {
+        await write(`${batch.join('\r\n')}\r\n`);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await write(`${batch.join('\r\n')}\r\n`);
+    output.end();
+    await finished;
+    return written;
+  }
+  if (format === 'xlsx') {
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+      filename: file,
+      useSharedStrings: false,
+      useStyles: false,
+    });
+    const sheet = workbook.addWorksheet('Sheet1');
+    sheet.addRow([...header]).commit();
+    for (const row of rows) {
+      sheet.addRow([...row]).commit();
+      written++;
+    }
+    sheet.commit();
+    await workbook.commit();
+    return written;
+  }
+  throw new Error(`cannot write '${file}': unsupported file type, use .csv or .xlsx`);
 }

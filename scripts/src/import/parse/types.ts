@@ -3,9 +3,11 @@
 
 /**
  * One thing wrong in an input file. `line` is 1-based; for XML it is the line where the
- * offending `<question>` element starts. `severity` 'error' means the record (or, for a
- * file-level problem, every record of the file) was left out; 'warning' means a record was
- * still produced, with a fallback value that the reason names. Absent means 'error'.
+ * offending `<question>` element starts. Severity 'error': part of the file (a record, or
+ * the whole file for a file-level problem) could not be imported. Severity 'warning':
+ * everything was imported, but the reason names a fallback value that was used or a
+ * redundant item that was skipped (e.g. a question repeated in the same file). Absent means
+ * 'error'.
  */
 export interface ParseProblem {
   file: string;

@@ -20,6 +20,14 @@ const LIST_PROJECTION = {
   source: 0,
 } as const;
 
+/** Course fields that ranking a search needs: those of a list plus the title tokens. */
+const SEARCH_PROJECTION = {
+  searchTokens: 0,
+  description: 0,
+  chapters: 0,
+  source: 0,
+} as const;
+
 /** A course as lists show it: every field except the heavy ones left out by LIST_PROJECTION. */
 export type CourseListItem = Omit<
   Course,
@@ -122,8 +130,8 @@ export async function listCourses(
 
 /** Points a query term earns by where it occurs; a title hit outranks any number of others. */
 const TERM_WEIGHT = { title: 100, category: 10, description: 1 } as const;
-/** Extra points when the whole query occurs in the title as written. */
-const PHRASE_IN_TITLE_BONUS = 1000;
+/** Extra points when the whole query occurs, spaces ignored, in the title or the category names. */
+const PHRASE_BONUS = { title: 1000, category: 50 } as const;
 
 /**
  * Returns every course matching all terms of the query, ranked. The database selects courses
@@ -141,14 +149,18 @@ async function searchCourses(
   const anchor = terms.reduce((longest, term) => (term.length > longest.length ? term : longest));
   const candidates = await CourseModel.find(
     { ...filter, searchTokens: trusted({ $eq: anchor, $all: terms }) },
-    { ...LIST_PROJECTION, titleTokens: 1 },
+    SEARCH_PROJECTION,
   ).lean<(CourseListItem & { titleTokens: string[] })[]>();
 
   const phrase = normaliseForPhrase(q);
   const scored = candidates.map(({ titleTokens, ...course }) => {
     const inTitle = new Set(titleTokens);
     const inCategory = categoryTokens(course.category, course.subcategory);
-    let score = normaliseForPhrase(course.title).includes(phrase) ? PHRASE_IN_TITLE_BONUS : 0;
+    let score = 0;
+    if (normaliseForPhrase(course.title).includes(phrase)) score += PHRASE_BONUS.title;
+    if (normaliseForPhrase(`${course.category}${course.subcategory ?? ''}`).includes(phrase)) {
+      score += PHRASE_BONUS.category;
+    }
     for (const term of terms) {
       if (inTitle.has(term)) score += TERM_WEIGHT.title;
       else if (inCategory.has(term)) score += TERM_WEIGHT.category;

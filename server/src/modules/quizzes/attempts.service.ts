@@ -1,4 +1,5 @@
-import { Types, trusted } from 'mongoose';
+import type { Types } from 'mongoose';
+import { trusted } from '../../db/trusted.js';
 import { isDuplicateKeyError } from '../../db/errors.js';
 import { notFound } from '../../errors.js';
 import { AttemptAnswerModel } from './attempt-answer.model.js';

@@ -1,4 +1,4 @@
-import { trusted } from 'mongoose';
+import { trusted } from '../../db/trusted.js';
 import type { QuizSettings } from './quiz.model.js';
 
 function escapeRegex(text: string): string {

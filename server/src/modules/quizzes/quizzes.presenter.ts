@@ -71,13 +71,17 @@ export function presentAttempt({ attempt, quiz, questions, answers }: AttemptBun
     state: attempt.state,
     startedAt: attempt.startedAt.toISOString(),
     deadline: attempt.deadline?.toISOString() ?? null,
-    questions: attempt.questions.map((drawn) => presentQuestion(questionOf(questions, drawn), drawn)),
+    questions: attempt.questions.map((drawn) =>
+      presentQuestion(questionOf(questions, drawn), drawn),
+    ),
     answers: Object.fromEntries(answers),
   };
 }
 
 export function presentResult({ attempt, quiz, questions, result }: ResultBundle): AttemptResult {
-  const gradedById = new Map(result.questions.map((graded) => [graded.questionId.toString(), graded]));
+  const gradedById = new Map(
+    result.questions.map((graded) => [graded.questionId.toString(), graded]),
+  );
   const questionResults = attempt.questions.map((drawn): QuestionResult => {
     const question = questionOf(questions, drawn);
     const graded = gradedById.get(drawn.questionId.toString());

@@ -3,17 +3,8 @@ import type { AttemptResult, AttemptView, QuizDetail, QuizPage } from '@wxlearn/
 import type { AppDeps } from '../../app.js';
 import { requireLearner } from '../../http/authenticate.js';
 import { parseInput } from '../../http/validate.js';
-import {
-  getAttempt,
-  getAttemptResult,
-  saveAnswer,
-  submitAttempt,
-} from './attempts.service.js';
-import {
-  presentAttempt,
-  presentQuizDetail,
-  presentResult,
-} from './quizzes.presenter.js';
+import { getAttempt, getAttemptResult, saveAnswer, submitAttempt } from './attempts.service.js';
+import { presentAttempt, presentQuizDetail, presentResult } from './quizzes.presenter.js';
 import {
   answerParams,
   attemptParams,

@@ -1,12 +1,12 @@
 import type { QuizSummary } from '@wxlearn/api-types';
-import { Types, trusted } from 'mongoose';
+import { Types } from 'mongoose';
+import { trusted } from '../../db/trusted.js';
 import { isDuplicateKeyError } from '../../db/errors.js';
 import { notFound } from '../../errors.js';
 import { AttemptModel, type Attempt, type AttemptQuestion } from './attempt.model.js';
 import { loadAttemptBundle, submitExpiredAttempt } from './attempts.service.js';
 import { pickRandom, shuffle } from './drawing.js';
-import type { AttemptBundle } from './quizzes.presenter.js';
-import { presentQuizSummary } from './quizzes.presenter.js';
+import { presentQuizSummary, type AttemptBundle } from './quizzes.presenter.js';
 import { attemptLimitReached, quizUnavailable } from './quizzes.errors.js';
 import { quizQuestionFilter } from './question-filter.js';
 import { QuestionModel } from './question.model.js';

@@ -1,13 +1,14 @@
 import { Button, Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
-import type { AttemptView, QuestionView } from '@wxlearn/api-types';
+import type { AttemptView, QuestionView, QuizDetail } from '@wxlearn/api-types';
 import { useEffect, useMemo, useRef, useState } from 'react';
 
+import { FormattedText } from '../../../components/FormattedText';
 import { StatusView } from '../../../components/StatusView';
 import { useRemoteData } from '../../../hooks/useRemoteData';
 import { readParam, routes } from '../../../routes';
 import { createAnswerSaver, type SaveState } from '../../../services/answer-saver';
-import { getApi, type QuizDetail } from '../../../services/api';
+import { getApi } from '../../../services/api';
 import { ApiError, userMessageOf } from '../../../services/errors';
 import { formatClock, formatDuration } from '../../../utils/format';
 import { nextChoice, optionsOf, QUESTION_TYPE_LABELS } from '../questions';
@@ -73,7 +74,10 @@ function QuestionCard(props: QuestionCardProps) {
         <Text className="question-type">{QUESTION_TYPE_LABELS[question.type]}</Text>
         <Text className="muted">{`${question.points} 分`}</Text>
       </View>
-      <Text className="question-stem">{`${index + 1}. ${question.stem}`}</Text>
+      <View className="question-stem">
+        <Text className="question-number">{`${index + 1}.`}</Text>
+        <FormattedText className="question-stem-text" format={question.format} text={question.stem} />
+      </View>
       {optionsOf(question).map((option) => {
         const selected = choice.includes(option.key);
         return (
@@ -86,7 +90,7 @@ function QuestionCard(props: QuestionCardProps) {
             onClick={() => onChoose(option.key)}
           >
             <Text className="option-key">{option.key}</Text>
-            <Text className="option-text">{option.text}</Text>
+            <FormattedText className="option-text" format={question.format} text={option.text} />
           </View>
         );
       })}

@@ -2,12 +2,13 @@ import { Button, Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import type { AttemptResult, QuestionResult } from '@wxlearn/api-types';
 
+import { FormattedText } from '../../../components/FormattedText';
 import { StatusView } from '../../../components/StatusView';
 import { useRemoteData } from '../../../hooks/useRemoteData';
 import { readParam, routes } from '../../../routes';
 import { getApi } from '../../../services/api';
 import { formatDateTime } from '../../../utils/format';
-import { describeChoice, QUESTION_TYPE_LABELS } from '../questions';
+import { describeChoice, optionsOf, QUESTION_TYPE_LABELS } from '../questions';
 import './index.scss';
 
 function QuestionResultCard({ index, question }: { index: number; question: QuestionResult }) {
@@ -21,15 +22,31 @@ function QuestionResultCard({ index, question }: { index: number; question: Ques
         <Text className="question-result-type">{QUESTION_TYPE_LABELS[question.type]}</Text>
         <Text className="question-result-mark">{question.correct ? '回答正确' : '回答错误'}</Text>
       </View>
-      <Text className="question-result-stem">{`${index + 1}. ${question.stem}`}</Text>
-      <Text className="question-result-line">{`你的答案：${describeChoice(question, question.choice)}`}</Text>
+      <View className="question-result-stem">
+        <Text className="question-result-number">{`${index + 1}.`}</Text>
+        <FormattedText className="question-result-stem-text" format={question.format} text={question.stem} />
+      </View>
+      {optionsOf(question).map((option) => {
+        const isAnswer = question.correctAnswer.includes(option.key);
+        const isChoice = question.choice.includes(option.key);
+        const classes = ['result-option'];
+        if (isAnswer) classes.push('result-option-answer');
+        if (isChoice && !isAnswer) classes.push('result-option-wrong');
+        return (
+          <View key={option.key} className={classes.join(' ')}>
+            <Text className="result-option-key">{option.key}</Text>
+            <FormattedText className="result-option-text" format={question.format} text={option.text} />
+            {isChoice && <Text className="result-option-tag">你的选择</Text>}
+          </View>
+        );
+      })}
       <Text className="question-result-line">
-        {`正确答案：${describeChoice(question, question.correctAnswer)}`}
+        {`你的答案：${describeChoice(question, question.choice)}　正确答案：${describeChoice(question, question.correctAnswer)}`}
       </Text>
       {question.explanation && (
         <View className="explanation" data-testid="explanation">
           <Text className="explanation-title">解析</Text>
-          <Text className="explanation-text">{question.explanation}</Text>
+          <FormattedText className="explanation-text" format={question.format} text={question.explanation} />
         </View>
       )}
     </View>

@@ -1,0 +1,538 @@
+// An in-memory stand-in for the API server, listening on 127.0.0.1, for tests of the mini-program's
+// services and of the H5 build. It follows the routes and error format of @wxlearn/api-types with
+// a few fixed courses and one quiz, and it can be told to fail in the ways the client must handle.
+import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+import type {
+  ApiErrorBody,
+  ApiErrorId,
+  AttemptResult,
+  AttemptView,
+  CategoriesResponse,
+  CourseDetail,
+  CourseSummary,
+  LearnerProfile,
+  LessonDetail,
+  QuestionView,
+  QuizSummary,
+} from '@wxlearn/api-types';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+interface ScriptedFailure {
+  status: number;
+  /** JSON body, or raw text sent as text/html. */
+  body: unknown;
+  remaining: number;
+}
+
+export interface FakeApi {
+  /** Origin such as `http://127.0.0.1:40123`. */
+  url: string;
+  requests: RecordedRequest[];
+  /** Makes every session issued so far invalid; later requests with them get 401 with `id`. */
+  revokeSessions(id: 'session_expired' | 'unauthenticated'): void;
+  /** Replies 409 `login_code_reused` to the next `count` logins. */
+  rejectLoginCodesAsReused(count: number): void;
+  /** Replies with `status` and `body` to the next `count` requests whose path is `pathname`. */
+  failNext(pathname: string, status: number, body: unknown, count?: number): void;
+  close(): Promise<void>;
+}
+
+const MIME_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+};
+
+const ARTICLE = [
+  '# 什么是数据库',
+  '',
+  '数据库是**按结构组织**的数据集合，课程网站：<https://example.com/db>。',
+  '',
+  '- 关系模型',
+  '- SQL 查询',
+  '  - 选择与投影',
+  '',
+  '```sql',
+  'SELECT name FROM courses;',
+  '```',
+].join('\n');
+
+function summary(id: string, title: string, category: string, lessonCount: number): CourseSummary {
+  return {
+    id,
+    code: `C-${id.slice(-4)}`,
+    title,
+    category,
+    subcategory: null,
+    summary: `${title}的课程简介。`,
+    creditHours: 4,
+    studyTimeText: '50-70 小时',
+    university: 'MIT',
+    difficulty: 3,
+    lessonCount,
+  };
+}
+
+const COURSES: CourseSummary[] = [
+  summary('65a000000000000000000001', 'CMU 15-445：数据库系统', '数据库系统', 3),
+  summary('65a000000000000000000002', 'MIT 6.S081：操作系统工程', '操作系统', 0),
+  summary('65a000000000000000000003', 'CS61A：计算机程序的构造和解释', '编程入门', 0),
+];
+
+const QUIZ: QuizSummary = {
+  id: '65b000000000000000000001',
+  title: '数据库基础测验',
+  questionCount: 3,
+  timeLimitSeconds: null,
+  passPercent: 60,
+  maxAttempts: null,
+};
+
+const QUESTIONS: (QuestionView & { answer: string[]; explanation: string })[] = [
+  {
+    id: '65c000000000000000000001',
+    type: 'single',
+    format: 'plain',
+    stem: 'SQL 中用于查询数据的语句是？',
+    options: [
+      { key: 'A', text: 'SELECT' },
+      { key: 'B', text: 'DELETE' },
+      { key: 'C', text: 'DROP' },
+      { key: 'D', text: 'GRANT' },
+    ],
+    points: 1,
+    answer: ['A'],
+    explanation: 'SELECT 用于查询。',
+  },
+  {
+    id: '65c000000000000000000002',
+    type: 'multiple',
+    format: 'html',
+    stem: '以下哪些是<b>关系</b>数据库？',
+    options: [
+      { key: 'A', text: 'PostgreSQL' },
+      { key: 'B', text: 'MySQL' },
+      { key: 'C', text: 'Redis' },
+    ],
+    points: 2,
+    answer: ['A', 'B'],
+    explanation: 'Redis 是键值存储。',
+  },
+  {
+    id: '65c000000000000000000003',
+    type: 'truefalse',
+    format: 'markdown',
+    stem: '**主键**可以重复。',
+    options: [],
+    points: 1,
+    answer: ['F'],
+    explanation: '主键唯一。',
+  },
+];
+
+function courseDetail(course: CourseSummary, enrolledAt: string | undefined): CourseDetail {
+  const first = course.id === COURSES[0]?.id;
+  return {
+    ...course,
+    description: `${course.title}是一门经典课程。\n适合自学。`,
+    prerequisites: '无',
+    website: 'https://example.com/course',
+    chapters: first
+      ? [
+          {
+            id: '65d000000000000000000001',
+            title: '第一章 入门',
+            lessons: [
+              { id: '65e000000000000000000001', title: '什么是数据库', type: 'article', position: 1 },
+              { id: '65e000000000000000000002', title: '课程视频', type: 'video', position: 2 },
+              { id: '65e000000000000000000003', title: '讲义', type: 'document', position: 3 },
+            ],
+          },
+        ]
+      : [],
+    quizzes: first ? [QUIZ] : [],
+    enrolment: enrolledAt ? { courseId: course.id, enrolledAt, source: 'self' } : null,
+  };
+}
+
+function lessonDetail(lessonId: string): LessonDetail | null {
+  const course = COURSES[0];
+  if (!course) return null;
+  const base = {
+    courseId: course.id,
+    courseTitle: course.title,
+  };
+  switch (lessonId) {
+    case '65e000000000000000000001':
+      return {
+        ...base,
+        id: lessonId,
+        title: '什么是数据库',
+        type: 'article',
+        position: 1,
+        content: { type: 'article', markdown: ARTICLE, wordCount: 60 },
+        previousLessonId: null,
+        nextLessonId: '65e000000000000000000002',
+      };
+    case '65e000000000000000000002':
+      return {
+        ...base,
+        id: lessonId,
+        title: '课程视频',
+        type: 'video',
+        position: 2,
+        content: { type: 'video', url: 'https://example.com/video.mp4', durationSeconds: 600 },
+        previousLessonId: '65e000000000000000000001',
+        nextLessonId: '65e000000000000000000003',
+      };
+    case '65e000000000000000000003':
+      return {
+        ...base,
+        id: lessonId,
+        title: '讲义',
+        type: 'document',
+        position: 3,
+        content: { type: 'document', url: 'https://example.com/notes.pdf', pageCount: 12 },
+        previousLessonId: '65e000000000000000000002',
+        nextLessonId: null,
+      };
+    default:
+      return null;
+  }
+}
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly id: ApiErrorId,
+  ) {
+    super(id);
+  }
+}
+
+function newId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+async function readJson(request: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpFailure(400, 'validation_failed');
+  }
+}
+
+export async function startFakeApi(options: { staticDir?: string } = {}): Promise<FakeApi> {
+  const requests: RecordedRequest[] = [];
+  const issuedCodes = new Map<string, string>(); // code -> learner
+  const usedCodes = new Set<string>();
+  const sessions = new Map<string, { learnerId: string; revokedAs: ApiErrorId | null }>();
+  const learners = new Map<string, LearnerProfile>();
+  const enrolments = new Map<string, Map<string, string>>(); // learnerId -> courseId -> time
+  const attempts = new Map<string, { learnerId: string; view: AttemptView }>();
+  const failures = new Map<string, ScriptedFailure>();
+  let reusedLogins = 0;
+
+  function learnerFor(name: string): LearnerProfile {
+    let learner = [...learners.values()].find((item) => item.nickname === name);
+    if (!learner) {
+      learner = { id: newId(), nickname: name, binding: null, createdAt: new Date().toISOString() };
+      learners.set(learner.id, learner);
+    }
+    return learner;
+  }
+
+  function authenticate(request: http.IncomingMessage): LearnerProfile {
+    const header = request.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    const session = sessions.get(token);
+    if (!session) throw new HttpFailure(401, 'unauthenticated');
+    if (session.revokedAs) throw new HttpFailure(401, session.revokedAs);
+    const learner = learners.get(session.learnerId);
+    if (!learner) throw new HttpFailure(401, 'unauthenticated');
+    return learner;
+  }
+
+  function grade(view: AttemptView): AttemptResult {
+    let score = 0;
+    let maxScore = 0;
+    const questions = QUESTIONS.map((question) => {
+      const choice = view.answers[question.id] ?? [];
+      const correct = [...choice].sort().join() === [...question.answer].sort().join();
+      maxScore += question.points;
+      if (correct) score += question.points;
+      const { answer, explanation, ...shown } = question;
+      return { ...shown, choice, correctAnswer: answer, correct, explanation };
+    });
+    const percent = Math.round((score / maxScore) * 1000) / 10;
+    return {
+      id: view.id,
+      quizId: view.quizId,
+      quizTitle: view.quizTitle,
+      submittedAt: new Date().toISOString(),
+      score,
+      maxScore,
+      percent,
+      passed: percent >= QUIZ.passPercent,
+      questions,
+    };
+  }
+
+  async function route(
+    method: string,
+    pathname: string,
+    query: URLSearchParams,
+    request: http.IncomingMessage,
+    body: unknown,
+  ): Promise<{ status: number; body: unknown }> {
+    const ok = (value: unknown) => ({ status: 200, body: value });
+
+    if (method === 'POST' && pathname === '/api/dev/login-code') {
+      const learner = (body as { learner?: string } | undefined)?.learner ?? 'dev-learner';
+      const code = newId();
+      issuedCodes.set(code, learner);
+      return ok({ code });
+    }
+    if (method === 'POST' && pathname === '/api/auth/login') {
+      const code = (body as { code?: unknown } | undefined)?.code;
+      if (typeof code !== 'string') throw new HttpFailure(400, 'validation_failed');
+      if (reusedLogins > 0) {
+        reusedLogins -= 1;
+        throw new HttpFailure(409, 'login_code_reused');
+      }
+      if (usedCodes.has(code)) throw new HttpFailure(409, 'login_code_reused');
+      const learnerName = issuedCodes.get(code);
+      if (learnerName === undefined) throw new HttpFailure(401, 'invalid_login_code');
+      usedCodes.add(code);
+      const learner = learnerFor(learnerName);
+      const token = newId();
+      sessions.set(token, { learnerId: learner.id, revokedAs: null });
+      const expiresAt = new Date(Date.now() + 3600_000).toISOString();
+      return ok({ token, expiresAt, learner });
+    }
+
+    const learner = authenticate(request);
+    const myEnrolments = enrolments.get(learner.id) ?? new Map<string, string>();
+    enrolments.set(learner.id, myEnrolments);
+    let match: RegExpExecArray | null;
+
+    if (method === 'GET' && pathname === '/api/me') return ok(learner);
+    if (method === 'POST' && pathname === '/api/me/binding') {
+      const { employeeNo, name } = (body ?? {}) as { employeeNo?: string; name?: string };
+      if (learner.binding) throw new HttpFailure(409, 'learner_already_bound');
+      if (employeeNo !== 'E1001' || name !== '张三') throw new HttpFailure(404, 'employee_not_found');
+      learner.binding = {
+        employeeNo,
+        name,
+        post: '客户经理',
+        orgUnit: { id: newId(), code: 'GZ', name: '广州分公司', pathNames: ['总部', '广东', '广州分公司'] },
+        boundAt: new Date().toISOString(),
+      };
+      return ok(learner);
+    }
+    if (method === 'GET' && pathname === '/api/categories') {
+      const names = [...new Set(COURSES.map((course) => course.category))];
+      const response: CategoriesResponse = {
+        items: names.map((name) => ({
+          name,
+          courseCount: COURSES.filter((course) => course.category === name).length,
+          children: [],
+        })),
+      };
+      return ok(response);
+    }
+    if (method === 'GET' && pathname === '/api/courses') {
+      const q = query.get('q') ?? '';
+      const category = query.get('category') ?? '';
+      const page = Number(query.get('page') ?? '1');
+      const pageSize = Number(query.get('pageSize') ?? '20');
+      const found = COURSES.filter(
+        (course) =>
+          (q === '' || course.title.toLowerCase().includes(q.toLowerCase())) &&
+          (category === '' || course.category === category),
+      );
+      const items = found.slice((page - 1) * pageSize, page * pageSize);
+      return ok({ items, page, pageSize, total: found.length });
+    }
+    if ((match = /^\/api\/courses\/([0-9a-f]{24})$/.exec(pathname)) && method === 'GET') {
+      const course = COURSES.find((item) => item.id === match?.[1]);
+      if (!course) throw new HttpFailure(404, 'not_found');
+      return ok(courseDetail(course, myEnrolments.get(course.id)));
+    }
+    if ((match = /^\/api\/courses\/([0-9a-f]{24})\/enrolment$/.exec(pathname)) && method === 'POST') {
+      const course = COURSES.find((item) => item.id === match?.[1]);
+      if (!course) throw new HttpFailure(404, 'not_found');
+      const enrolledAt = myEnrolments.get(course.id) ?? new Date().toISOString();
+      myEnrolments.set(course.id, enrolledAt);
+      return ok({ courseId: course.id, enrolledAt, source: 'self' });
+    }
+    if (method === 'GET' && pathname === '/api/me/courses') {
+      const items = COURSES.filter((course) => myEnrolments.has(course.id)).map((course) => ({
+        course,
+        enrolledAt: myEnrolments.get(course.id),
+      }));
+      return ok({ items });
+    }
+    if ((match = /^\/api\/lessons\/([0-9a-f]{24})$/.exec(pathname)) && method === 'GET') {
+      const lesson = lessonDetail(match[1] ?? '');
+      if (!lesson) throw new HttpFailure(404, 'not_found');
+      return ok(lesson);
+    }
+    if (method === 'GET' && pathname === '/api/quizzes') {
+      const courseId = COURSES[0]?.id ?? null;
+      return ok({ items: [{ ...QUIZ, courseId }], page: 1, pageSize: 20, total: 1 });
+    }
+    if ((match = /^\/api\/quizzes\/([0-9a-f]{24})$/.exec(pathname)) && method === 'GET') {
+      if (match[1] !== QUIZ.id) throw new HttpFailure(404, 'not_found');
+      return ok({ ...QUIZ, courseId: COURSES[0]?.id ?? null });
+    }
+    if ((match = /^\/api\/quizzes\/([0-9a-f]{24})\/attempts$/.exec(pathname)) && method === 'POST') {
+      if (match[1] !== QUIZ.id) throw new HttpFailure(404, 'not_found');
+      const open = [...attempts.values()].find(
+        (item) => item.learnerId === learner.id && item.view.state === 'in_progress',
+      );
+      if (open) return ok(open.view);
+      const view: AttemptView = {
+        id: newId(),
+        quizId: QUIZ.id,
+        quizTitle: QUIZ.title,
+        state: 'in_progress',
+        startedAt: new Date().toISOString(),
+        deadline: null,
+        questions: QUESTIONS.map(({ answer: _answer, explanation: _explanation, ...shown }) => shown),
+        answers: {},
+      };
+      attempts.set(view.id, { learnerId: learner.id, view });
+      return ok(view);
+    }
+    match = /^\/api\/attempts\/([0-9a-f]{24})(\/.*)?$/.exec(pathname);
+    if (match) {
+      const attempt = attempts.get(match[1] ?? '');
+      if (!attempt || attempt.learnerId !== learner.id) throw new HttpFailure(404, 'not_found');
+      const rest = match[2] ?? '';
+      const answer = /^\/answers\/([0-9a-f]{24})$/.exec(rest);
+      if (method === 'GET' && rest === '') return ok(attempt.view);
+      if (method === 'PUT' && answer) {
+        if (attempt.view.state === 'submitted') throw new HttpFailure(409, 'attempt_submitted');
+        const questionId = answer[1] ?? '';
+        if (!QUESTIONS.some((question) => question.id === questionId)) {
+          throw new HttpFailure(400, 'question_not_in_attempt');
+        }
+        const choice = (body as { choice?: unknown } | undefined)?.choice;
+        if (!Array.isArray(choice)) throw new HttpFailure(400, 'validation_failed');
+        attempt.view.answers[questionId] = choice.map(String);
+        return ok({ saved: true });
+      }
+      if (method === 'POST' && rest === '/submit') {
+        if (attempt.view.state === 'submitted') throw new HttpFailure(409, 'attempt_submitted');
+        attempt.view.state = 'submitted';
+        return ok(grade(attempt.view));
+      }
+      if (method === 'GET' && rest === '/result') {
+        if (attempt.view.state !== 'submitted') throw new HttpFailure(409, 'attempt_not_submitted');
+        return ok(grade(attempt.view));
+      }
+    }
+    throw new HttpFailure(404, 'not_found');
+  }
+
+  async function serveStatic(pathname: string, response: http.ServerResponse): Promise<void> {
+    const root = options.staticDir;
+    if (!root) {
+      response.writeHead(404).end();
+      return;
+    }
+    const resolved = path.resolve(root, `.${decodeURIComponent(pathname)}`);
+    const inside = resolved.startsWith(path.resolve(root) + path.sep);
+    const isFile = inside && (await stat(resolved).catch(() => null))?.isFile() === true;
+    const file = isFile ? resolved : path.join(root, 'index.html');
+    const type = MIME_TYPES[path.extname(file)] ?? 'application/octet-stream';
+    response.writeHead(200, { 'Content-Type': type }).end(await readFile(file));
+  }
+
+  const server = http.createServer((request, response) => {
+    void (async () => {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const method = request.method ?? 'GET';
+      if (!url.pathname.startsWith('/api/')) {
+        await serveStatic(url.pathname, response);
+        return;
+      }
+      const requestId = newId();
+      let status = 200;
+      let body: unknown;
+      try {
+        const requestBody = await readJson(request);
+        requests.push({
+          method,
+          path: url.pathname,
+          authorization: request.headers.authorization,
+          body: requestBody,
+        });
+        const failure = failures.get(url.pathname);
+        if (failure && failure.remaining > 0) {
+          failure.remaining -= 1;
+          status = failure.status;
+          body = failure.body;
+        } else {
+          ({ status, body } = await route(method, url.pathname, url.searchParams, request, requestBody));
+        }
+      } catch (error) {
+        if (!(error instanceof HttpFailure)) throw error;
+        status = error.status;
+        const errorBody: ApiErrorBody = { error: { id: error.id, message: error.id, requestId } };
+        body = errorBody;
+      }
+      if (typeof body === 'string') {
+        response.writeHead(status, { 'Content-Type': 'text/html' }).end(body);
+      } else {
+        response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      }
+    })().catch((error: unknown) => {
+      response.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(error));
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    revokeSessions(id) {
+      for (const session of sessions.values()) session.revokedAs = id;
+    },
+    rejectLoginCodesAsReused(count) {
+      reusedLogins = count;
+    },
+    failNext(pathname, status, body, count = 1) {
+      failures.set(pathname, { status, body, remaining: count });
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
