@@ -31,7 +31,10 @@ export interface AttemptView {
   quizTitle: string;
   state: 'in_progress' | 'submitted';
   startedAt: string;
-  /** Time after which the attempt can no longer be answered or submitted; null without a limit. */
+  /**
+   * Time after which answers are no longer saved (409 attempt_expired); null without a limit. A
+   * submit after it still grades the answers saved before it.
+   */
   deadline: string | null;
   questions: QuestionView[];
   /** Saved choices by question id. */

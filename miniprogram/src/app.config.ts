@@ -1,6 +1,6 @@
 export default defineAppConfig({
-  // Tab pages live in the main package; every other page is in a subpackage so that the main
-  // package stays small (WeChat caps it at 2 MB, and this project budgets 1 MB).
+  // Tab pages live in the main package. Every other page is in a subpackage, so the main package
+  // stays small: WeChat caps it at 2 MB, and this project budgets 1 MB.
   pages: ['pages/index/index', 'pages/me/index'],
   subPackages: [
     { root: 'packages/course', pages: ['search/index', 'detail/index'] },
@@ -22,8 +22,18 @@ export default defineAppConfig({
     backgroundColor: '#ffffff',
     borderStyle: 'black',
     list: [
-      { pagePath: 'pages/index/index', text: '首页' },
-      { pagePath: 'pages/me/index', text: '我的' },
+      {
+        pagePath: 'pages/index/index',
+        text: '首页',
+        iconPath: 'assets/tabbar/home.png',
+        selectedIconPath: 'assets/tabbar/home-active.png',
+      },
+      {
+        pagePath: 'pages/me/index',
+        text: '我的',
+        iconPath: 'assets/tabbar/me.png',
+        selectedIconPath: 'assets/tabbar/me-active.png',
+      },
     ],
   },
 });

@@ -36,8 +36,18 @@ export const TRUE_FALSE_OPTIONS = [
 export function mainBank(bank: string): QuestionRecord[] {
   return [
     questionRecord(bank, 'q1', { score: 2, category: 'basics' }),
-    questionRecord(bank, 'q2', { type: 'multiple', answer: ['A', 'C'], score: 3, category: 'basics/advanced' }),
-    questionRecord(bank, 'q3', { type: 'truefalse', options: TRUE_FALSE_OPTIONS, answer: ['F'], category: 'other' }),
+    questionRecord(bank, 'q2', {
+      type: 'multiple',
+      answer: ['A', 'C'],
+      score: 3,
+      category: 'basics/advanced',
+    }),
+    questionRecord(bank, 'q3', {
+      type: 'truefalse',
+      options: TRUE_FALSE_OPTIONS,
+      answer: ['F'],
+      category: 'other',
+    }),
     questionRecord(bank, 'q4', { answer: ['D'], score: 4, category: 'basics' }),
   ];
 }

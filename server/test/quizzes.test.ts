@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptAnswerModel } from '../src/modules/quizzes/attempt-answer.model.js';
 import { AttemptResultModel } from '../src/modules/quizzes/attempt-result.model.js';
 import { AttemptModel } from '../src/modules/quizzes/attempt.model.js';
+import { QuizModel } from '../src/modules/quizzes/quiz.model.js';
 import { listCourseQuizzes } from '../src/modules/quizzes/quizzes.service.js';
 import { mainBank } from './quizzes-fixtures.js';
 import { startTestServer, type TestServer } from './harness.js';
@@ -89,7 +90,11 @@ describe('GET /api/quizzes', () => {
 
     expect(first.status).toBe(200);
     expect(first.body.total).toBe(4);
-    expect(first.body.items.map((item) => item.title)).toEqual(['全部题目', '只能考一次', '基础抽题']);
+    expect(first.body.items.map((item) => item.title)).toEqual([
+      '全部题目',
+      '只能考一次',
+      '基础抽题',
+    ]);
     expect(second.body.items.map((item) => item.id)).toEqual([quizId('timed')]);
     expect(second.body.page).toBe(2);
     expect(second.body.pageSize).toBe(3);
@@ -180,7 +185,7 @@ describe('listCourseQuizzes', () => {
 });
 
 describe('POST /api/quizzes/:id/attempts', () => {
-  it('starts an attempt with every question of a four-question quiz', async () => {
+  it('starts an attempt with all four questions', async () => {
     const token = await server.loginAs('starter');
 
     const response = await startAttempt(token, 'all');
@@ -215,7 +220,7 @@ describe('POST /api/quizzes/:id/attempts', () => {
     }
   });
 
-  it('draws questionCount questions from the category and below it', async () => {
+  it('draws from the category and its subcategories', async () => {
     const token = await server.loginAs('picker');
 
     const response = await startAttempt(token, 'pick');
@@ -230,7 +235,7 @@ describe('POST /api/quizzes/:id/attempts', () => {
     expect(deadline - Date.parse(response.body.startedAt)).toBe(1_200_000);
   });
 
-  it('returns the open attempt instead of starting a second one', async () => {
+  it('resumes the open attempt', async () => {
     const token = await server.loginAs('resumer');
     const first = await startAttempt(token, 'all');
     await saveAnswer(token, first.body, 'q1', ['B']);
@@ -243,7 +248,7 @@ describe('POST /api/quizzes/:id/attempts', () => {
     expect(second.body.answers).toEqual({ [question(first.body, 'q1').id]: ['B'] });
   });
 
-  it('creates one attempt when five starts run concurrently', async () => {
+  it('creates one attempt for five concurrent starts', async () => {
     const token = await server.loginAs('racer');
 
     const responses = await Promise.all(
@@ -289,6 +294,28 @@ describe('POST /api/quizzes/:id/attempts', () => {
 
     expect(second.status).toBe(409);
     expect(second.body.error.id).toBe('attempt_limit_reached');
+  });
+
+  it('returns 409 for a quiz whose bank is empty', async () => {
+    const token = await server.loginAs('starter');
+    const empty = await QuizModel.create({
+      code: 'empty',
+      title: '空题库',
+      bank: 'no-such-bank',
+      questionCount: 5,
+      passPercent: 60,
+    });
+
+    const response = await server.request<ApiErrorBody>(
+      'POST',
+      `/api/quizzes/${empty._id.toString()}/attempts`,
+      { token },
+    );
+    await QuizModel.deleteOne({ _id: empty._id });
+
+    expect(response.status).toBe(409);
+    expect(response.body.error.id).toBe('quiz_unavailable');
+    expect(await AttemptModel.countDocuments({ quizId: empty._id })).toBe(0);
   });
 
   it('returns 404 for an unknown quiz', async () => {
@@ -346,7 +373,7 @@ describe('PUT /api/attempts/:id/answers/:questionId', () => {
     expect(await AttemptAnswerModel.countDocuments({ attemptId: view.id })).toBe(2);
   });
 
-  it('keeps every answer when saves of different questions run concurrently', async () => {
+  it('keeps concurrent saves of different questions', async () => {
     const token = await server.loginAs('parallel');
     const view = (await startAttempt(token, 'all')).body;
     const choices: Record<string, string[]> = { q1: ['B'], q2: ['A', 'C'], q3: ['F'], q4: ['A'] };
@@ -364,7 +391,7 @@ describe('PUT /api/attempts/:id/answers/:questionId', () => {
     }
   });
 
-  it('keeps one document when saves of one question run concurrently', async () => {
+  it('keeps one document for concurrent saves of a question', async () => {
     const token = await server.loginAs('hammer');
     const view = (await startAttempt(token, 'all')).body;
 
@@ -504,11 +531,10 @@ describe('attempts of another learner', () => {
 
     const responses = [
       await server.request<ApiErrorBody>('GET', `/api/attempts/${view.id}`, { token: intruder }),
-      await server.request<ApiErrorBody>(
-        'PUT',
-        `/api/attempts/${view.id}/answers/${questionId}`,
-        { token: intruder, body: { choice: ['B'] } },
-      ),
+      await server.request<ApiErrorBody>('PUT', `/api/attempts/${view.id}/answers/${questionId}`, {
+        token: intruder,
+        body: { choice: ['B'] },
+      }),
       await server.request<ApiErrorBody>('POST', `/api/attempts/${view.id}/submit`, {
         token: intruder,
       }),
@@ -545,7 +571,7 @@ describe('attempts of another learner', () => {
 });
 
 describe('POST /api/attempts/:id/submit', () => {
-  it('grades single, multiple and true/false questions with exact scores', async () => {
+  it('grades every question type exactly', async () => {
     const token = await server.loginAs('grader');
     const view = (await startAttempt(token, 'all')).body;
     await saveAnswer(token, view, 'q1', ['B']);
@@ -712,7 +738,7 @@ describe('GET /api/attempts/:id/result', () => {
 });
 
 describe('time limit', () => {
-  it('rejects saves after the deadline and grades what was saved before it', async () => {
+  it('rejects late saves and grades earlier ones', async () => {
     const token = await server.loginAs('slowpoke');
     const view = (await startAttempt(token, 'timed')).body;
     const deadline = Date.parse(view.deadline ?? '');

@@ -7,14 +7,16 @@ import './course-card.scss';
 
 /** Returns the short facts line of a course, such as "数据库系统 · 12 节 · 4 学时". */
 export function courseFacts(course: CourseSummary): string {
-  const facts = [course.subcategory ? `${course.category} / ${course.subcategory}` : course.category];
+  const facts = [
+    course.subcategory ? `${course.category} / ${course.subcategory}` : course.category,
+  ];
   facts.push(`${course.lessonCount} 节`);
   if (course.creditHours !== null) facts.push(`${course.creditHours} 学时`);
   if (course.university) facts.push(course.university);
   return facts.join(' · ');
 }
 
-/** A course in a list; tapping it opens the course detail page. */
+/** Renders a course for a list. Tapping it opens the course detail page. */
 export function CourseCard({ course, testId }: { course: CourseSummary; testId: string }) {
   const open = () => void Taro.navigateTo({ url: routes.courseDetail(course.id) });
   return (

@@ -23,6 +23,6 @@ export function FormattedText({ format, text, className = '' }: FormattedTextPro
       </View>
     );
   }
-  const shown = format === 'html' ? htmlToText(text) : text;
-  return <Text className={`formatted-text formatted-plain ${className}`}>{shown}</Text>;
+  const displayText = format === 'html' ? htmlToText(text) : text;
+  return <Text className={`formatted-text formatted-plain ${className}`}>{displayText}</Text>;
 }

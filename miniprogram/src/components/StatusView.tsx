@@ -36,7 +36,7 @@ export function StatusView({ loading, error, onRetry }: StatusViewProps) {
   return null;
 }
 
-/** A grey line for an empty list. */
+/** Renders a grey line for an empty list. */
 export function EmptyView({ text }: { text: string }) {
   return (
     <View className="status-view status-empty">

@@ -75,7 +75,7 @@ function createDefaultApi(): Api {
 
 let defaultApi: Api | null = null;
 
-/** The API of this build's platform, created on first use. */
+/** Returns the API client of this build's platform, creating it on first use. */
 export function getApi(): Api {
   if (!defaultApi) defaultApi = createDefaultApi();
   return defaultApi;

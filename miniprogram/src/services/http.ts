@@ -112,8 +112,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   };
 
   async function loginOnce(): Promise<LoginResponse> {
-    // A code can be rejected as reused when wx.login returned a code that the server had already
-    // exchanged; a second, fresh code fixes that, and any other failure is final.
+    // The server rejects a code as reused when wx.login returned one it had already exchanged. A
+    // second, fresh code fixes that, so it is tried once. Any other failure is final.
     for (let codeAttempt = 1; ; codeAttempt += 1) {
       const code = await obtainLoginCode(publicRequest);
       try {

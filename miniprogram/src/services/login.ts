@@ -24,11 +24,7 @@ export const wechatLoginCode: LoginCodeSource = async () => {
 export function devLoginCode(learner: string | null): LoginCodeSource {
   return async (publicRequest) => {
     const body: DevLoginCodeRequest = learner ? { learner } : {};
-    const response = await publicRequest<DevLoginCodeResponse>(
-      'POST',
-      '/api/dev/login-code',
-      body,
-    );
+    const response = await publicRequest<DevLoginCodeResponse>('POST', '/api/dev/login-code', body);
     return response.code;
   };
 }
@@ -55,7 +51,7 @@ function selectDevLearner(sessionStore: SessionStore): string | null {
 /**
  * Returns how this build obtains login codes: `wx.login` in weapp, the development endpoint in
  * an H5 build made with `DEV_LOGIN=true`, and otherwise a source that always fails with
- * LoginUnavailableError, whose message tells the learner to use the mini-program.
+ * LoginUnavailableError, whose message asks the learner to use the mini-program.
  */
 export function platformLoginCodeSource(sessionStore: SessionStore): LoginCodeSource {
   // Compared with the literal platform (not through env.ts) so that the minifier drops the other

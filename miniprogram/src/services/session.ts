@@ -8,7 +8,7 @@ export interface StoredSession {
   expiresAt: string;
 }
 
-/** Where the bearer token is kept between requests and app launches. */
+/** Storage of the bearer token between requests and app launches. */
 export interface SessionStore {
   load(): StoredSession | null;
   save(session: StoredSession): void;

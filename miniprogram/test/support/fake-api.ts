@@ -1,6 +1,6 @@
 // An in-memory stand-in for the API server, listening on 127.0.0.1, for tests of the mini-program's
 // services and of the H5 build. It follows the routes and error format of @wxlearn/api-types with
-// a few fixed courses and one quiz, and it can be told to fail in the ways the client must handle.
+// a few fixed courses and one quiz, and tests can make it fail in the ways the client must handle.
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -105,6 +105,18 @@ const QUIZ: QuizSummary = {
   maxAttempts: null,
 };
 
+/** A timed quiz whose attempts end 3 s after they start. */
+const TIMED_QUIZ: QuizSummary = {
+  id: '65b000000000000000000002',
+  title: '限时小测',
+  questionCount: 3,
+  timeLimitSeconds: 3,
+  passPercent: 60,
+  maxAttempts: null,
+};
+
+const QUIZZES = [QUIZ, TIMED_QUIZ];
+
 const QUESTIONS: (QuestionView & { answer: string[]; explanation: string })[] = [
   {
     id: '65c000000000000000000001',
@@ -160,7 +172,12 @@ function courseDetail(course: CourseSummary, enrolledAt: string | undefined): Co
             id: '65d000000000000000000001',
             title: '第一章 入门',
             lessons: [
-              { id: '65e000000000000000000001', title: '什么是数据库', type: 'article', position: 1 },
+              {
+                id: '65e000000000000000000001',
+                title: '什么是数据库',
+                type: 'article',
+                position: 1,
+              },
               { id: '65e000000000000000000002', title: '课程视频', type: 'video', position: 2 },
               { id: '65e000000000000000000003', title: '讲义', type: 'document', position: 3 },
             ],
@@ -294,7 +311,7 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
       score,
       maxScore,
       percent,
-      passed: percent >= QUIZ.passPercent,
+      passed: percent >= (QUIZZES.find((quiz) => quiz.id === view.quizId)?.passPercent ?? 0),
       questions,
     };
   }
@@ -341,12 +358,18 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
     if (method === 'POST' && pathname === '/api/me/binding') {
       const { employeeNo, name } = (body ?? {}) as { employeeNo?: string; name?: string };
       if (learner.binding) throw new HttpFailure(409, 'learner_already_bound');
-      if (employeeNo !== 'E1001' || name !== '张三') throw new HttpFailure(404, 'employee_not_found');
+      if (employeeNo !== 'E1001' || name !== '张三')
+        throw new HttpFailure(404, 'employee_not_found');
       learner.binding = {
         employeeNo,
         name,
         post: '客户经理',
-        orgUnit: { id: newId(), code: 'GZ', name: '广州分公司', pathNames: ['总部', '广东', '广州分公司'] },
+        orgUnit: {
+          id: newId(),
+          code: 'GZ',
+          name: '广州分公司',
+          pathNames: ['总部', '广东', '广州分公司'],
+        },
         boundAt: new Date().toISOString(),
       };
       return ok(learner);
@@ -380,7 +403,10 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
       if (!course) throw new HttpFailure(404, 'not_found');
       return ok(courseDetail(course, myEnrolments.get(course.id)));
     }
-    if ((match = /^\/api\/courses\/([0-9a-f]{24})\/enrolment$/.exec(pathname)) && method === 'POST') {
+    if (
+      (match = /^\/api\/courses\/([0-9a-f]{24})\/enrolment$/.exec(pathname)) &&
+      method === 'POST'
+    ) {
       const course = COURSES.find((item) => item.id === match?.[1]);
       if (!course) throw new HttpFailure(404, 'not_found');
       const enrolledAt = myEnrolments.get(course.id) ?? new Date().toISOString();
@@ -401,26 +427,41 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
     }
     if (method === 'GET' && pathname === '/api/quizzes') {
       const courseId = COURSES[0]?.id ?? null;
-      return ok({ items: [{ ...QUIZ, courseId }], page: 1, pageSize: 20, total: 1 });
+      const items = QUIZZES.map((quiz) => ({ ...quiz, courseId }));
+      return ok({ items, page: 1, pageSize: 20, total: items.length });
     }
     if ((match = /^\/api\/quizzes\/([0-9a-f]{24})$/.exec(pathname)) && method === 'GET') {
-      if (match[1] !== QUIZ.id) throw new HttpFailure(404, 'not_found');
-      return ok({ ...QUIZ, courseId: COURSES[0]?.id ?? null });
+      const quiz = QUIZZES.find((item) => item.id === match?.[1]);
+      if (!quiz) throw new HttpFailure(404, 'not_found');
+      return ok({ ...quiz, courseId: COURSES[0]?.id ?? null });
     }
-    if ((match = /^\/api\/quizzes\/([0-9a-f]{24})\/attempts$/.exec(pathname)) && method === 'POST') {
-      if (match[1] !== QUIZ.id) throw new HttpFailure(404, 'not_found');
+    if (
+      (match = /^\/api\/quizzes\/([0-9a-f]{24})\/attempts$/.exec(pathname)) &&
+      method === 'POST'
+    ) {
+      const quiz = QUIZZES.find((item) => item.id === match?.[1]);
+      if (!quiz) throw new HttpFailure(404, 'not_found');
       const open = [...attempts.values()].find(
-        (item) => item.learnerId === learner.id && item.view.state === 'in_progress',
+        (item) =>
+          item.learnerId === learner.id &&
+          item.view.quizId === quiz.id &&
+          item.view.state === 'in_progress',
       );
       if (open) return ok(open.view);
+      const startedAt = Date.now();
       const view: AttemptView = {
         id: newId(),
-        quizId: QUIZ.id,
-        quizTitle: QUIZ.title,
+        quizId: quiz.id,
+        quizTitle: quiz.title,
         state: 'in_progress',
-        startedAt: new Date().toISOString(),
-        deadline: null,
-        questions: QUESTIONS.map(({ answer: _answer, explanation: _explanation, ...shown }) => shown),
+        startedAt: new Date(startedAt).toISOString(),
+        deadline:
+          quiz.timeLimitSeconds === null
+            ? null
+            : new Date(startedAt + quiz.timeLimitSeconds * 1000).toISOString(),
+        questions: QUESTIONS.map(
+          ({ answer: _answer, explanation: _explanation, ...shown }) => shown,
+        ),
         answers: {},
       };
       attempts.set(view.id, { learnerId: learner.id, view });
@@ -432,8 +473,15 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
       if (!attempt || attempt.learnerId !== learner.id) throw new HttpFailure(404, 'not_found');
       const rest = match[2] ?? '';
       const answer = /^\/answers\/([0-9a-f]{24})$/.exec(rest);
+      // An attempt past its deadline is graded with the answers saved in time, and it takes no
+      // more answers or submissions.
+      const deadline =
+        attempt.view.deadline === null ? Infinity : Date.parse(attempt.view.deadline);
+      const expired = attempt.view.state === 'in_progress' && Date.now() > deadline;
+      if (expired) attempt.view.state = 'submitted';
       if (method === 'GET' && rest === '') return ok(attempt.view);
       if (method === 'PUT' && answer) {
+        if (expired) throw new HttpFailure(409, 'attempt_expired');
         if (attempt.view.state === 'submitted') throw new HttpFailure(409, 'attempt_submitted');
         const questionId = answer[1] ?? '';
         if (!QUESTIONS.some((question) => question.id === questionId)) {
@@ -445,6 +493,7 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
         return ok({ saved: true });
       }
       if (method === 'POST' && rest === '/submit') {
+        if (expired) throw new HttpFailure(409, 'attempt_expired');
         if (attempt.view.state === 'submitted') throw new HttpFailure(409, 'attempt_submitted');
         attempt.view.state = 'submitted';
         return ok(grade(attempt.view));
@@ -496,7 +545,13 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
           status = failure.status;
           body = failure.body;
         } else {
-          ({ status, body } = await route(method, url.pathname, url.searchParams, request, requestBody));
+          ({ status, body } = await route(
+            method,
+            url.pathname,
+            url.searchParams,
+            request,
+            requestBody,
+          ));
         }
       } catch (error) {
         if (!(error instanceof HttpFailure)) throw error;
@@ -507,7 +562,9 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
       if (typeof body === 'string') {
         response.writeHead(status, { 'Content-Type': 'text/html' }).end(body);
       } else {
-        response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+        response
+          .writeHead(status, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify(body));
       }
     })().catch((error: unknown) => {
       response.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(error));

@@ -82,7 +82,9 @@ test('answer saver reports and retries a failed save', async () => {
   const { states, onState } = recorder();
   const saver = createAnswerSaver((id, choice) => api.saveAnswer(attempt.id, id, choice), onState);
   const answerPath = `/api/attempts/${attempt.id}/answers/${SINGLE}`;
-  server.failNext(answerPath, 500, { error: { id: 'internal_error', message: 'x', requestId: 'r' } });
+  server.failNext(answerPath, 500, {
+    error: { id: 'internal_error', message: 'x', requestId: 'r' },
+  });
 
   saver.save(SINGLE, ['D']);
   expect(await saver.flush()).toEqual([SINGLE]);

@@ -23,7 +23,9 @@ test('formatDateTime shows Shanghai time', () => {
 
 test('routes encode and readParam decodes', () => {
   const url = routes.courseSearch({ q: 'C++ 与 数据库', category: '' });
-  expect(url).toBe('/packages/course/search/index?q=C%2B%2B%20%E4%B8%8E%20%E6%95%B0%E6%8D%AE%E5%BA%93');
+  expect(url).toBe(
+    '/packages/course/search/index?q=C%2B%2B%20%E4%B8%8E%20%E6%95%B0%E6%8D%AE%E5%BA%93',
+  );
   const raw = url.split('?q=')[1];
   expect(readParam({ q: raw }, 'q')).toBe('C++ 与 数据库');
   expect(readParam({ q: '100%' }, 'q')).toBe('100%');

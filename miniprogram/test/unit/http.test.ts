@@ -198,7 +198,9 @@ describe('api client error mapping', () => {
   test('maps an unknown error id by status', async () => {
     const api = createApi(clientFor());
     await api.getMe();
-    server.failNext('/api/me', 422, { error: { id: 'brand_new_id', message: 'x', requestId: 'r' } });
+    server.failNext('/api/me', 422, {
+      error: { id: 'brand_new_id', message: 'x', requestId: 'r' },
+    });
     const error = await rejection(api.getMe());
     expect((error as ApiError).userMessage).toBe('请求失败，请稍后重试');
   });
@@ -226,7 +228,12 @@ describe('api client error mapping', () => {
 
   test('encodes query parameters', async () => {
     const api = createApi(clientFor());
-    const page = await api.searchCourses({ q: '数据库', category: '数据库系统', page: 1, pageSize: 5 });
+    const page = await api.searchCourses({
+      q: '数据库',
+      category: '数据库系统',
+      page: 1,
+      pageSize: 5,
+    });
     expect(page.total).toBe(1);
     expect(page.items[0]?.title).toBe('CMU 15-445：数据库系统');
     expect(page.pageSize).toBe(5);

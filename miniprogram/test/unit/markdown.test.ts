@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 
+import { htmlToText } from '../../src/components/markdown/html-text';
 import { parseInline, parseMarkdown, plainText } from '../../src/components/markdown/parse';
 
 describe('parseMarkdown', () => {
@@ -69,7 +70,9 @@ describe('parseMarkdown', () => {
   });
 
   test('keeps fenced code verbatim', () => {
-    const blocks = parseMarkdown('```python\ndef f(x):\n    return x * 2  # **not bold**\n```\n后文');
+    const blocks = parseMarkdown(
+      '```python\ndef f(x):\n    return x * 2  # **not bold**\n```\n后文',
+    );
     expect(blocks[0]).toEqual({
       type: 'code',
       language: 'python',
@@ -103,10 +106,10 @@ describe('parseMarkdown', () => {
   });
 
   test('drops raw HTML tags but keeps their text', () => {
-    const blocks = parseMarkdown('<div align="center">\n<img src="x.png">\n</div>\n\n<b>粗体</b>文字');
-    expect(blocks).toEqual([
-      { type: 'paragraph', content: [{ type: 'text', text: '粗体文字' }] },
-    ]);
+    const blocks = parseMarkdown(
+      '<div align="center">\n<img src="x.png">\n</div>\n\n<b>粗体</b>文字',
+    );
+    expect(blocks).toEqual([{ type: 'paragraph', content: [{ type: 'text', text: '粗体文字' }] }]);
   });
 
   test('shows an admonition title as a heading', () => {
@@ -158,5 +161,21 @@ describe('parseInline', () => {
 
   test('leaves a lone asterisk as text', () => {
     expect(parseInline('a * b')).toEqual([{ type: 'text', text: 'a * b' }]);
+  });
+});
+
+describe('htmlToText', () => {
+  test('keeps text and line structure', () => {
+    const html =
+      '<p>下列说法<b>正确</b>的是：</p><ul><li>A &amp; B</li><li>x &lt; y</li></ul>第二行<br/>第三行';
+    expect(htmlToText(html)).toBe('下列说法正确的是：\n\n• A & B\n\n• x < y\n\n第二行\n第三行');
+  });
+
+  test('drops scripts, styles and comments', () => {
+    expect(htmlToText('<script>alert(1)</script><style>p{}</style><!-- c -->文字')).toBe('文字');
+  });
+
+  test('decodes numeric references', () => {
+    expect(htmlToText('&#20013;&#x6587;&nbsp;&unknown;')).toBe('中文 &unknown;');
   });
 });

@@ -166,10 +166,13 @@ export async function importQuestions(
   for (const record of records) {
     const content = contentOf(record);
     const existing = storedById.get(record.externalId);
-    if (!existing) toCreate.push(content);
-    else if (comparable(existing) !== comparable(content))
+    if (!existing) {
+      toCreate.push(content);
+    } else if (comparable(existing) !== comparable(content)) {
       toUpdate.push({ id: existing._id, content });
-    else unchanged++;
+    } else {
+      unchanged++;
+    }
   }
 
   if (toCreate.length > 0) await QuestionModel.insertMany(toCreate, { ordered: true });
@@ -287,7 +290,7 @@ export async function ensureQuiz(spec: QuizSpec): Promise<EnsureQuizReport> {
   return { quizId, code: settings.code, status: 'updated', available };
 }
 
-/** The subjects of the GAOKAO-Bench CSV, told apart by the upstream file in its 来源文件 column. */
+/** Subjects of the GAOKAO-Bench CSV, identified by the upstream file named in its 来源文件 column. */
 export const GAOKAO_SUBJECTS = [
   {
     sourceFile: 'Political_Science',

@@ -44,7 +44,10 @@ function InlineRuns({ runs }: { runs: Inline[] }) {
             return /^https?:\/\//.test(run.url) ? (
               <Image key={index} className="md-image" src={run.url} mode="widthFix" />
             ) : (
-              <Text key={index} className="md-image-alt">{`[图片${run.alt ? `：${run.alt}` : ''}]`}</Text>
+              <Text
+                key={index}
+                className="md-image-alt"
+              >{`[图片${run.alt ? `：${run.alt}` : ''}]`}</Text>
             );
         }
       })}

@@ -4,7 +4,7 @@
 // numbered lists, fenced code, block quotes, pipe tables, rules, emphasis, inline code, links,
 // autolinks and images. Raw HTML tags are dropped and the text between them kept.
 //
-// Written by hand instead of using a Markdown library: marked 18 (the usual choice) uses regular
+// Written by hand instead of using a Markdown library: marked 18.3 (the usual choice) uses regular
 // expressions with lookbehind, which iOS JavaScriptCore before 16.4 (the engine of the
 // mini-program on those phones) rejects at load time. No regular expression here uses lookbehind.
 

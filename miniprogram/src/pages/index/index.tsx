@@ -18,10 +18,10 @@ export default function IndexPage() {
   const quizzes = useRemoteData(() => api.listQuizzes(1), []);
 
   // Coming back from a course page may have added an enrolment, so refresh 继续学习 on return.
-  const shown = useRef(false);
+  const hasShown = useRef(false);
   useDidShow(() => {
-    if (shown.current) myCourses.reload();
-    shown.current = true;
+    if (hasShown.current) myCourses.reload();
+    hasShown.current = true;
   });
 
   const search = (text: string) => {
@@ -96,7 +96,9 @@ export default function IndexPage() {
             <Text className="quiz-item-title">{quiz.title}</Text>
             <Text className="muted">
               {`${quiz.questionCount} 题 · 及格 ${quiz.passPercent}%`}
-              {quiz.timeLimitSeconds !== null ? ` · 限时 ${formatDuration(quiz.timeLimitSeconds)}` : ''}
+              {quiz.timeLimitSeconds !== null
+                ? ` · 限时 ${formatDuration(quiz.timeLimitSeconds)}`
+                : ''}
             </Text>
           </View>
         ))}

@@ -88,7 +88,9 @@ export default function MePage() {
       <StatusView loading={me.loading && !me.data} error={me.error} onRetry={me.reload} />
       {profile && (
         <View className="card profile" data-testid="profile">
-          <Text className="profile-name">{profile.binding?.name ?? profile.nickname ?? '学员'}</Text>
+          <Text className="profile-name">
+            {profile.binding?.name ?? profile.nickname ?? '学员'}
+          </Text>
           {profile.binding ? (
             <View className="profile-binding" data-testid="binding-info">
               <Text className="profile-line">{`工号：${profile.binding.employeeNo}`}</Text>

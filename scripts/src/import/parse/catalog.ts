@@ -120,8 +120,9 @@ function parseBullets(section: Section): Bullet[] {
 }
 
 /**
- * Returns prose paragraphs: no bullets, images, block quotes or HTML comments. Leading
- * indentation is removed because four spaces would turn a paragraph into a code block.
+ * Returns the prose of a section: every line except list items (the 课程简介 fields), image
+ * lines and HTML comments. Leading indentation is removed because four spaces would turn a
+ * paragraph into a code block.
  */
 function proseOf(lines: readonly string[]): string {
   const kept: string[] = [];
@@ -131,11 +132,7 @@ function proseOf(lines: readonly string[]): string {
     .split('\n');
   for (const raw of withoutComments) {
     const line = raw.trim();
-    const isNoise =
-      /^[-*+]\s+/.test(line) ||
-      /^!\[[^\]]*\]\([^)]*\)$/.test(line) ||
-      line.startsWith('>') ||
-      line.startsWith('#');
+    const isNoise = /^[-*+]\s+/.test(line) || /^!\[[^\]]*\]\([^)]*\)$/.test(line);
     if (isNoise) {
       continue;
     }
@@ -295,7 +292,7 @@ async function listMarkdownFiles(directory: string): Promise<string[]> {
   return entries
     .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith('.md'))
     .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort();
 }
 
 /**

@@ -30,8 +30,8 @@ export function giftFormatToTextFormat(format: GiftFormat): TextFormat {
 
 /**
  * Returns the 1-based line where each GIFT item (question or `$CATEGORY:`) starts, in file
- * order. Items are blocks of lines separated by blank lines; comment lines (`//`) are not
- * part of an item's start, and a `$CATEGORY:` line is an item of its own.
+ * order. Items are blocks of lines separated by blank lines, and comment lines (`//`) are
+ * not part of an item's start. gift-pegjs needs a blank line after `$CATEGORY:` too.
  */
 export function giftItemStartLines(text: string): number[] {
   const starts: number[] = [];
@@ -43,11 +43,6 @@ export function giftItemStartLines(text: string): number[] {
       return;
     }
     if (trimmed.startsWith('//')) {
-      return;
-    }
-    if (trimmed.startsWith('$CATEGORY:')) {
-      starts.push(index + 1);
-      inItem = false;
       return;
     }
     if (!inItem) {
@@ -97,6 +92,10 @@ function draftFromMultipleChoice(question: MultipleChoice): DraftResult {
     }
     options.push(option);
     credits.push(choice.weight ?? (choice.isCorrect ? 100 : 0));
+  }
+  const emptyIndex = options.findIndex((option) => option.text.text === '');
+  if (emptyIndex !== -1) {
+    return { error: `multiple-choice option ${emptyIndex + 1} has no text` };
   }
   const full = credits.flatMap((credit, index) => (credit >= 99.99 ? [index] : []));
   const positive = credits.flatMap((credit, index) => (credit > 0 ? [index] : []));

@@ -90,10 +90,10 @@ function fractionOf(answer: unknown): number {
 type DraftResult = { draft: QuestionDraft } | { error: string };
 
 /**
- * Maps a multichoice question. `<single>true</single>` (Moodle's default) makes a
- * single-choice question whose answer is the one 100% option; `false` makes a
- * multiple-choice question whose answer is every option with a positive fraction. A fraction
- * other than 0 and 100 is kept as the option's weight.
+ * Maps a multichoice question. `<single>true</single>`, Moodle's default, makes a
+ * single-choice question whose answer is the one 100% option. `false` makes a multiple-choice
+ * question whose answer is every option with a positive fraction. A fraction other than 0 and
+ * 100 is kept as the option's weight.
  */
 function draftFromMultichoice(question: XmlNode, stem: TextPiece): DraftResult {
   const answers = children(question, 'answer');
@@ -144,10 +144,10 @@ function draftFromTrueFalse(question: XmlNode, stem: TextPiece): DraftResult {
   let correct: 0 | 1 | undefined;
   for (const answer of children(question, 'answer')) {
     const value = (textOf(answer) ?? '').trim().toLowerCase();
-    const option = value === 'true' ? trueOption : value === 'false' ? falseOption : undefined;
-    if (!option) {
+    if (value !== 'true' && value !== 'false') {
       return { error: `truefalse answer text must be 'true' or 'false', found '${value}'` };
     }
+    const option = value === 'true' ? trueOption : falseOption;
     const feedback = formattedText(child(answer, 'feedback'));
     if (feedback) option.feedback = feedback;
     if (fractionOf(answer) >= 99.99) {
@@ -171,10 +171,10 @@ const SUPPORTED_TYPES = new Set(['multichoice', 'truefalse']);
 
 /**
  * Parses a Moodle XML export. Malformed XML rejects the whole file with one problem (line
- * from the validator) and no records. `category` pseudo-questions set the category of the
- * questions after them; multichoice and truefalse become records; every other type is
- * counted in `unsupported` under its `type` attribute. Texts keep their markup: an html
- * question has format 'html' and must be sanitised when rendered. `@@PLUGINFILE@@`
+ * from the validator) and no records. A `category` pseudo-question sets the category of the
+ * questions after it. Multichoice and truefalse questions become records, and every other
+ * type is counted in `unsupported` under its `type` attribute. Texts keep their markup, so an
+ * html question has format 'html' and must be sanitised when rendered. `@@PLUGINFILE@@`
  * references are kept, and a warning says that embedded files were not imported.
  */
 export function parseMoodleXml(

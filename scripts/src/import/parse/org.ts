@@ -103,10 +103,11 @@ function pad2(value: number): string {
  * enough items, the rest go to random parents. Throws when a parent would get more than 99
  * children, the most a two-digit code segment can number.
  */
-function spread(faker: Faker, total: number, parents: number, what: string): number[] {
+function spread(faker: Faker, total: number, parents: number, childLabel: string): number[] {
   const counts = new Array<number>(parents).fill(0);
   if (parents === 0) {
-    if (total > 0) throw new RangeError(`cannot place ${total} ${what}: there is no parent unit`);
+    if (total > 0)
+      throw new RangeError(`cannot place ${total} ${childLabel}: there is no parent unit`);
     return counts;
   }
   let remaining = total;
@@ -117,7 +118,9 @@ function spread(faker: Faker, total: number, parents: number, what: string): num
   }
   const largest = Math.max(...counts);
   if (largest > 99) {
-    throw new RangeError(`${largest} ${what} under one parent; codes allow at most 99 per parent`);
+    throw new RangeError(
+      `${largest} ${childLabel} under one parent; codes allow at most 99 per parent`,
+    );
   }
   return counts;
 }

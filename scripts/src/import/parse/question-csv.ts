@@ -105,7 +105,7 @@ function parseTrueFalseAnswer(raw: string, optionTexts: readonly string[]): 0 | 
   if (TRUE_WORDS.has(word)) return 0;
   if (FALSE_WORDS.has(word)) return 1;
   // Some templates list 正确/错误 as options A and B and answer with the letter.
-  const position = word === 'A' ? 0 : word === 'B' ? 1 : -1;
+  const position = ['A', 'B'].indexOf(word);
   const optionText = (optionTexts[position] ?? '').normalize('NFKC').toUpperCase();
   if (TRUE_WORDS.has(optionText)) return 0;
   if (FALSE_WORDS.has(optionText)) return 1;

@@ -52,8 +52,11 @@ export function recordFromDraft(draft: QuestionDraft, context: DraftContext): Qu
   const format = unifiedFormat(pieces.filter((p) => p.text !== '').map((p) => p.format));
   const render = (p: TextPiece): string => convertText(p.text, p.format, format);
 
-  const keyAt = (index: number): string =>
-    draft.type === 'truefalse' ? (index === 0 ? 'T' : 'F') : optionKey(index);
+  const trueFalseKeys = ['T', 'F'];
+  const keyAt = (index: number): string => {
+    if (draft.type === 'truefalse') return trueFalseKeys[index] ?? optionKey(index);
+    return optionKey(index);
+  };
   const options: QuestionOption[] = draft.options.map((option, index) => {
     const mapped: QuestionOption = { key: keyAt(index), text: render(option.text) };
     if (option.feedback) mapped.feedback = render(option.feedback);

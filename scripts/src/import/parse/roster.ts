@@ -26,10 +26,10 @@ function value(row: TableRow, column: number): string {
 
 /**
  * Reads a roster from `.csv` (UTF-8 or GB18030) or `.xlsx`. The header row must name the
- * columns 工号, 姓名, 单位编码 and 岗位 (or employeeNo, name, orgUnitCode, post); 手机/mobile
- * is optional. A missing column rejects the file. A row with a blank 工号, 姓名 or 单位编码, an
- * unknown 单位编码 (when `orgUnitCodes` is given) or a 工号 seen on an earlier row is a
- * problem at its line and is left out; the first row with a 工号 is kept. An empty 岗位 is
+ * columns 工号, 姓名, 单位编码 and 岗位 (or employeeNo, name, orgUnitCode, post), and 手机/mobile
+ * is optional. A missing column rejects the file. These rows are problems at their line and
+ * are left out: a blank 工号, 姓名 or 单位编码, an unknown 单位编码 (when `orgUnitCodes` is
+ * given), and a 工号 already seen on an earlier row, whose first row is kept. An empty 岗位 is
  * accepted. Employee numbers are kept as text, so leading zeros stay.
  */
 export async function readRoster(

@@ -23,8 +23,8 @@ export interface QuestionIdentity {
 }
 
 /**
- * Computes a question's externalId. A source id wins because it survives edits of the text;
- * without one the id changes whenever stem, options or answer change, so an edited question
+ * Computes a question's externalId. A source id wins because it survives edits of the text.
+ * Without one, the id changes whenever stem, options or answer change, so an edited question
  * imports as a new one.
  */
 export function questionExternalId(question: QuestionIdentity): string {

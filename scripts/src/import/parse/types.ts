@@ -69,8 +69,8 @@ export type QuestionType = 'single' | 'multiple' | 'truefalse';
 
 /**
  * Markup of a question's texts. Every text of one record (stem, options, feedback,
- * explanation) is in this format: see `unifyFormats` in text.ts for how mixed inputs are
- * converted. Renderers must sanitise 'html' before display.
+ * explanation) is in this format. `unifiedFormat` and `convertText` in text.ts say how mixed
+ * inputs are converted. Renderers must sanitise 'html' before display.
  */
 export type TextFormat = 'plain' | 'html' | 'markdown';
 

@@ -54,9 +54,10 @@ export function createQuizzesRouter(deps: AppDeps): Router {
 
   router.post('/attempts/:id/submit', async (ctx) => {
     const { id } = parseInput(attemptParams, ctx.params, 'attempt id');
-    const body: AttemptResult = presentResult(
-      await submitAttempt(ctx.state.learnerId, id, new Date()),
-    );
+    const submitted = await submitAttempt(ctx.state.learnerId, id, new Date());
+    const { score, maxScore, passed } = submitted.result;
+    ctx.state.log.info({ attemptId: id, score, maxScore, passed }, 'attempt submitted');
+    const body: AttemptResult = presentResult(submitted);
     ctx.body = body;
   });
 

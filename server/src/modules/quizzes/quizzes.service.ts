@@ -42,7 +42,11 @@ export async function listCourseQuizzes(courseId: Types.ObjectId | string): Prom
   return quizzes.map(presentQuizSummary);
 }
 
-/** Draws the questions of a new attempt at random, each with its option order and points. */
+/**
+ * Draws the questions of a new attempt at random, each with its option order and points. The
+ * paper is shorter than `questionCount` when questions were removed from the bank after
+ * `ensureQuiz` checked it.
+ */
 async function drawQuestions(quiz: Quiz): Promise<AttemptQuestion[]> {
   const candidates = await QuestionModel.find(quizQuestionFilter(quiz), { _id: 1 }).lean();
   const chosenIds = pickRandom(
@@ -80,12 +84,12 @@ function isOpen(attempt: Attempt, now: Date): boolean {
  * Starts an attempt at a quiz, or returns the learner's attempt that is still open (in progress
  * and before its deadline), so a learner never has two open attempts at one quiz.
  *
- * Race safety rests on the unique `(learnerId, quizId, attemptNo)` index rather than on a
- * read-then-write: each start inserts the attempt numbered one after the latest. When two starts
- * run together, both read the same latest attempt and insert the same number; the database lets
- * one in and the other gets a duplicate-key error, reads the winner and returns it. An expired
- * attempt that was never submitted is graded first, so that every attempt counted against
- * `maxAttempts` has a result.
+ * Race safety rests on the unique `(learnerId, quizId, attemptNo)` index, not on a
+ * read-then-write, because FerretDB does not make those atomic. Each start inserts the attempt
+ * numbered one after the latest. Two concurrent starts read the same latest attempt and insert
+ * the same number, so the database lets one in. The other gets a duplicate-key error, reads the
+ * winner and returns it. An expired attempt that was never submitted is graded first, so that
+ * every attempt counted against `maxAttempts` has a result.
  */
 export async function startAttempt(
   learnerId: Types.ObjectId,

@@ -80,7 +80,9 @@ function CourseBody({ course }: { course: CourseDetail }) {
         {course.difficulty !== null && (
           <Text className="muted">{`难度：${'★'.repeat(course.difficulty)}`}</Text>
         )}
-        {course.studyTimeText && <Text className="muted">{`预计学时：${course.studyTimeText}`}</Text>}
+        {course.studyTimeText && (
+          <Text className="muted">{`预计学时：${course.studyTimeText}`}</Text>
+        )}
         <EnrolPanel course={course} />
       </View>
 

@@ -76,7 +76,11 @@ function QuestionCard(props: QuestionCardProps) {
       </View>
       <View className="question-stem">
         <Text className="question-number">{`${index + 1}.`}</Text>
-        <FormattedText className="question-stem-text" format={question.format} text={question.stem} />
+        <FormattedText
+          className="question-stem-text"
+          format={question.format}
+          text={question.stem}
+        />
       </View>
       {optionsOf(question).map((option) => {
         const selected = choice.includes(option.key);

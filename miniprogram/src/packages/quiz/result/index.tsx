@@ -24,7 +24,11 @@ function QuestionResultCard({ index, question }: { index: number; question: Ques
       </View>
       <View className="question-result-stem">
         <Text className="question-result-number">{`${index + 1}.`}</Text>
-        <FormattedText className="question-result-stem-text" format={question.format} text={question.stem} />
+        <FormattedText
+          className="question-result-stem-text"
+          format={question.format}
+          text={question.stem}
+        />
       </View>
       {optionsOf(question).map((option) => {
         const isAnswer = question.correctAnswer.includes(option.key);
@@ -35,18 +39,29 @@ function QuestionResultCard({ index, question }: { index: number; question: Ques
         return (
           <View key={option.key} className={classes.join(' ')}>
             <Text className="result-option-key">{option.key}</Text>
-            <FormattedText className="result-option-text" format={question.format} text={option.text} />
+            <FormattedText
+              className="result-option-text"
+              format={question.format}
+              text={option.text}
+            />
             {isChoice && <Text className="result-option-tag">你的选择</Text>}
           </View>
         );
       })}
       <Text className="question-result-line">
-        {`你的答案：${describeChoice(question, question.choice)}　正确答案：${describeChoice(question, question.correctAnswer)}`}
+        {`你的答案：${describeChoice(question, question.choice)}`}
+      </Text>
+      <Text className="question-result-line">
+        {`正确答案：${describeChoice(question, question.correctAnswer)}`}
       </Text>
       {question.explanation && (
         <View className="explanation" data-testid="explanation">
           <Text className="explanation-title">解析</Text>
-          <FormattedText className="explanation-text" format={question.format} text={question.explanation} />
+          <FormattedText
+            className="explanation-text"
+            format={question.format}
+            text={question.explanation}
+          />
         </View>
       )}
     </View>

@@ -1,0 +1,298 @@
+// Import CLI: loads the public data (course catalog, question banks, a generated organisation and
+// roster) or a customer's files into the database at MONGODB_URI. Every step upserts by a natural
+// key, so running it again changes nothing; a file with errors is reported with file, line and
+// reason and nothing of it is written.
+//
+//   node --import tsx scripts/src/import/cli.ts all [--if-empty] [--data DIR] [--employees N]
+//   ... catalog [--data DIR]            ... org [--employees N]
+//   ... questions FILE --format gift|moodle|sheet [--bank NAME]
+//   ... roster FILE                     ... roster-sample [--count N]
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import mongoose from 'mongoose';
+import { pino } from 'pino';
+import {
+  connectDatabase,
+  disconnectDatabase,
+  ensureIndexes,
+} from '@wxlearn/server/db/connection.js';
+import { EmployeeModel } from '@wxlearn/server/modules/org/employee.model.js';
+import { repoRoot } from '../db/paths.js';
+import { importCatalogDirectory } from './catalog.js';
+import { importEmployees, importOrgUnits, importRosterFile } from './org.js';
+import { generateEmployees, generateOrg } from './parse/org.js';
+import { parseGiftFile } from './parse/gift.js';
+import { parseMoodleXmlFile } from './parse/moodle-xml.js';
+import { parseQuestionSheet } from './parse/question-csv.js';
+import type { ParseProblem, ParseResult, QuestionRecord } from './parse/types.js';
+import { importGaokaoBank, importParsedQuestions, QuestionImportError } from './questions.js';
+
+const logger = pino({ name: 'import', level: process.env.LOG_LEVEL ?? 'info' });
+
+const USAGE = `usage: cli.ts <all|catalog|org|questions|roster|roster-sample> [options]
+  all [--if-empty] [--data DIR] [--employees N]   everything below from the public data
+  catalog [--data DIR]                             the Chinese course catalog
+  org [--employees N]                              generated org tree and roster (default 2000)
+  questions FILE --format gift|moodle|sheet [--bank NAME]
+  roster FILE                                      a customer's roster, CSV or xlsx
+  roster-sample [--count N]                        print a few employees to bind a learner to`;
+
+type QuestionFormat = 'gift' | 'moodle' | 'sheet';
+
+interface Options {
+  data: string;
+  employees: number;
+  ifEmpty: boolean;
+  format?: QuestionFormat;
+  bank?: string;
+  count: number;
+}
+
+function parseOptions(args: string[]): { command: string; files: string[]; options: Options } {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string', default: process.env.DATA_DIR ?? '../shared/data' },
+      employees: { type: 'string', default: '2000' },
+      'if-empty': { type: 'boolean', default: false },
+      format: { type: 'string' },
+      bank: { type: 'string' },
+      count: { type: 'string', default: '5' },
+    },
+  });
+  const [command, ...files] = positionals;
+  if (!command) throw new UsageError('missing command');
+  const employees = Number(values.employees);
+  if (!Number.isInteger(employees) || employees < 0 || employees > 2_000_000) {
+    throw new UsageError(
+      `--employees must be an integer from 0 to 2000000, got ${values.employees}`,
+    );
+  }
+  const format = values.format;
+  if (format !== undefined && format !== 'gift' && format !== 'moodle' && format !== 'sheet') {
+    throw new UsageError(`--format must be gift, moodle or sheet, got ${format}`);
+  }
+  return {
+    command,
+    files,
+    options: {
+      data: path.resolve(repoRoot, values.data),
+      employees,
+      ifEmpty: values['if-empty'],
+      format,
+      bank: values.bank,
+      count: Number(values.count) || 5,
+    },
+  };
+}
+
+class UsageError extends Error {}
+
+async function importOrg(employees: number) {
+  const units = generateOrg();
+  const unitCounts = await importOrgUnits(units);
+  logger.info({ units: units.length, ...unitCounts }, 'org units imported');
+  const employeeCounts = await importEmployees(generateEmployees(units, { count: employees }));
+  logger.info({ employees, ...employeeCounts }, 'employees imported');
+}
+
+async function importCatalog(dataDir: string) {
+  const report = await importCatalogDirectory(
+    path.join(dataDir, 'cs-self-learning-catalog-zh', 'courses'),
+  );
+  logProblems(report.problems);
+  logger.info(
+    {
+      created: report.created,
+      updated: report.updated,
+      unchanged: report.unchanged,
+      failed: report.failed.length,
+    },
+    'catalog imported',
+  );
+  for (const failure of report.failed) logger.error(failure, 'course not imported');
+  return report.failed.length === 0;
+}
+
+const parsers: Record<
+  QuestionFormat,
+  (file: string, bank: string) => Promise<ParseResult<QuestionRecord>>
+> = {
+  gift: (file, bank) => parseGiftFile(file, { bank }),
+  moodle: (file, bank) => parseMoodleXmlFile(file, { bank }),
+  sheet: (file, bank) => parseQuestionSheet(file, { bank }),
+};
+
+/** Imports one question file as one bank; returns false when the file was rejected. */
+async function importQuestionFile(
+  file: string,
+  format: QuestionFormat,
+  bank: string,
+): Promise<boolean> {
+  const parsed = await parsers[format](file, bank);
+  try {
+    const report = await importParsedQuestions(parsed, bank);
+    logProblems(report.warnings);
+    logger.info(
+      {
+        file: path.basename(file),
+        bank,
+        created: report.created,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        unsupported: report.unsupported,
+      },
+      'question file imported',
+    );
+    return true;
+  } catch (error) {
+    if (!(error instanceof QuestionImportError)) throw error;
+    logProblems(error.problems);
+    logger.warn(
+      { file: path.basename(file), bank, problems: error.problems.length },
+      'question file rejected',
+    );
+    return false;
+  }
+}
+
+async function importAllQuestions(dataDir: string) {
+  const gaokao = await importGaokaoBank(
+    path.join(dataDir, 'gaokao-bench-questions-zh', 'gaokao_mcq_template_style.csv'),
+  );
+  logger.info(
+    {
+      bank: gaokao.questions.bank,
+      created: gaokao.questions.created,
+      updated: gaokao.questions.updated,
+      unchanged: gaokao.questions.unchanged,
+      quizzes: gaokao.quizzes.map((quiz) => `${quiz.code}:${quiz.status}`),
+    },
+    'Chinese question bank imported',
+  );
+
+  const files: { file: string; format: QuestionFormat }[] = [];
+  const giftDir = path.join(dataDir, 'gift-peg-test-questions');
+  for (const name of (await readdir(giftDir)).filter((entry) => entry.endsWith('.gift')).sort()) {
+    files.push({ file: path.join(giftDir, name), format: 'gift' });
+  }
+  for (const dir of ['moodle-core-question-format-fixtures', 'moodle-xml-gapfill-examples']) {
+    for (const name of (await readdir(path.join(dataDir, dir)))
+      .filter((entry) => entry.endsWith('.xml'))
+      .sort()) {
+      files.push({ file: path.join(dataDir, dir, name), format: 'moodle' });
+    }
+  }
+  let rejected = 0;
+  for (const { file, format } of files) {
+    const bank = `${format}-${path.basename(file).replace(/\.[^.]+$/, '')}`;
+    if (!(await importQuestionFile(file, format, bank))) rejected++;
+  }
+  logger.info({ files: files.length, rejected }, 'sample question files processed');
+}
+
+function logProblems(problems: readonly ParseProblem[]) {
+  for (const problem of problems) {
+    const where = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}`;
+    const level = problem.severity === 'warning' ? 'warn' : 'error';
+    logger[level]({ where, reason: problem.reason }, 'import problem');
+  }
+}
+
+async function printRosterSample(count: number) {
+  const employees = await EmployeeModel.find({}, { employeeNo: 1, name: 1, orgUnitCode: 1 })
+    .sort({ employeeNo: 1 })
+    .limit(count)
+    .lean();
+  for (const employee of employees) {
+    process.stdout.write(`${employee.employeeNo}\t${employee.name}\t${employee.orgUnitCode}\n`);
+  }
+}
+
+async function run(command: string, files: string[], options: Options): Promise<boolean> {
+  switch (command) {
+    case 'all': {
+      const courses = await mongoose.connection.db?.collection('courses').estimatedDocumentCount();
+      if (options.ifEmpty && courses) {
+        logger.info({ courses }, 'database already has data, import skipped');
+        return true;
+      }
+      await importOrg(options.employees);
+      const catalogOk = await importCatalog(options.data);
+      await importAllQuestions(options.data);
+      return catalogOk;
+    }
+    case 'catalog':
+      return importCatalog(options.data);
+    case 'org':
+      await importOrg(options.employees);
+      return true;
+    case 'questions': {
+      if (files.length === 0 || !options.format)
+        throw new UsageError('questions needs FILE and --format');
+      let ok = true;
+      for (const file of files) {
+        const bank = options.bank ?? path.basename(file).replace(/\.[^.]+$/, '');
+        ok = (await importQuestionFile(path.resolve(file), options.format, bank)) && ok;
+      }
+      return ok;
+    }
+    case 'roster': {
+      if (files.length !== 1 || !files[0]) throw new UsageError('roster needs exactly one FILE');
+      const report = await importRosterFile(path.resolve(files[0]));
+      logProblems(report.problems);
+      logger.info(
+        {
+          file: report.file,
+          imported: report.imported,
+          created: report.created,
+          updated: report.updated,
+          unchanged: report.unchanged,
+        },
+        report.imported ? 'roster imported' : 'roster rejected: nothing was imported',
+      );
+      return report.imported;
+    }
+    case 'roster-sample':
+      await printRosterSample(options.count);
+      return true;
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const uri = process.env.MONGODB_URI;
+  if (!uri) {
+    process.stderr.write('MONGODB_URI is not set: point it at the database to import into\n');
+    process.exit(2);
+  }
+
+  await connectDatabase(uri, logger);
+  await ensureIndexes(logger);
+  try {
+    const ok = await run(parsed.command, parsed.files, parsed.options);
+    process.exitCode = ok ? 0 : 1;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      logger.error({ err: error }, 'import failed');
+      process.exitCode = 1;
+    }
+  } finally {
+    await disconnectDatabase();
+  }
+}
+
+void main();
