@@ -1,59 +1,16 @@
-import { fileURLToPath } from 'node:url';
-
+// Unit tests: `npx vitest run`. The build tests have their own config, vitest.build.config.ts.
 import { defineConfig } from 'vitest/config';
 
-const frameworkReact = fileURLToPath(
-  new URL('./node_modules/@tarojs/plugin-framework-react', import.meta.url),
-);
-const taroForTests = fileURLToPath(new URL('./test/support/taro-h5.ts', import.meta.url));
+import { sharedConfig } from './vitest.shared.mjs';
 
 export default defineConfig({
-  // The constants that config/index.ts defines for a build, as in the development H5 build.
-  define: {
-    API_BASE_URL: JSON.stringify('http://127.0.0.1:3000'),
-    DEV_LOGIN: 'true',
-    DEBUG_LOG: 'false',
-    // Feature switches of the Taro runtime, which its build plugins normally define.
-    ENABLE_INNER_HTML: 'false',
-    ENABLE_ADJACENT_HTML: 'false',
-    ENABLE_SIZE_APIS: 'false',
-    ENABLE_TEMPLATE_CONTENT: 'false',
-    ENABLE_CLONE_NODE: 'false',
-    ENABLE_CONTAINS: 'false',
-    ENABLE_MUTATION_OBSERVER: 'false',
-  },
-  resolve: {
-    alias: [
-      // The H5 implementation of the Taro API: real storage (localStorage) and real HTTP (fetch).
-      { find: /^@tarojs\/taro$/, replacement: taroForTests },
-      { find: '@tarojs/plugin-framework-react', replacement: frameworkReact },
-    ],
-  },
+  ...sharedConfig,
   test: {
-    projects: [
-      {
-        extends: true,
-        test: {
-          name: 'unit',
-          environment: 'jsdom',
-          // Bundled once by esbuild: faster than loading its hundreds of modules one by one, and
-          // it avoids Vite's warnings about source maps that name files the package leaves out.
-          deps: { optimizer: { client: { enabled: true, include: ['@tarojs/taro-h5'] } } },
-          include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'build',
-          environment: 'node',
-          include: ['test/build/**/*.test.ts'],
-          // One Taro build at a time: two at once compete for the CPU and memory.
-          fileParallelism: false,
-          testTimeout: 240_000,
-          hookTimeout: 240_000,
-        },
-      },
-    ],
+    name: 'unit',
+    environment: 'jsdom',
+    include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+    // Bundled once by esbuild: faster than loading its hundreds of modules one by one, and it
+    // avoids Vite's warnings about source maps that name files the package leaves out.
+    deps: { optimizer: { client: { enabled: true, include: ['@tarojs/taro-h5'] } } },
   },
 });

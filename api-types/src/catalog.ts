@@ -14,6 +14,8 @@ export interface CourseQuery {
   /** Chinese or pinyin-initial search text. */
   q?: string;
   category?: string;
+  /** Exact subcategory path, such as `Python`; usually given together with `category`. */
+  subcategory?: string;
   page?: number;
   pageSize?: number;
 }

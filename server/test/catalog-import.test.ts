@@ -10,7 +10,8 @@ import { CourseModel } from '../src/modules/catalog/course.model.js';
 import { LessonModel } from '../src/modules/catalog/lesson.model.js';
 import { startTestServer, type TestServer } from './harness.js';
 
-const dataDir = process.env.DATA_DIR ?? fileURLToPath(new URL('../../../shared/data', import.meta.url));
+const dataDir =
+  process.env.DATA_DIR ?? fileURLToPath(new URL('../../../shared/data', import.meta.url));
 const coursesDir = path.join(dataDir, 'cs-self-learning-catalog-zh', 'courses');
 const REAL_COURSES = 131;
 
@@ -127,9 +128,14 @@ describe('importCatalog', () => {
 
   it('keeps the publication state and credit hours an operator set', async () => {
     const record = recordOf('数据库系统/CS122.md');
-    await CourseModel.updateOne({ code: record.code }, { $set: { published: false, creditHours: 12 } });
+    await CourseModel.updateOne(
+      { code: record.code },
+      { $set: { published: false, creditHours: 12 } },
+    );
 
-    const report = await importCatalog([{ ...record, description: `${record.description}\n新的简介。` }]);
+    const report = await importCatalog([
+      { ...record, description: `${record.description}\n新的简介。` },
+    ]);
 
     expect(report.updated).toBe(1);
     const course = await CourseModel.findOne({ code: record.code }).orFail().lean();
@@ -153,7 +159,11 @@ describe('importCatalog', () => {
 
   it('keeps importing after a record that fails', async () => {
     const broken = { ...recordOf('数据库系统/15799.md'), code: 'BROKEN-1', title: '' };
-    const fresh = { ...recordOf('数据库系统/15799.md'), code: 'FRESH-1', sourcePath: 'copy/15799.md' };
+    const fresh = {
+      ...recordOf('数据库系统/15799.md'),
+      code: 'FRESH-1',
+      sourcePath: 'copy/15799.md',
+    };
 
     const report = await importCatalog([broken, fresh]);
 

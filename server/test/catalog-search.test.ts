@@ -63,7 +63,11 @@ describe('buildSearchTokens', () => {
   });
 
   it('indexes each level of a nested subcategory', () => {
-    const nested = buildSearchTokens({ ...course, category: '编程入门', subcategory: 'Python/进阶' });
+    const nested = buildSearchTokens({
+      ...course,
+      category: '编程入门',
+      subcategory: 'Python/进阶',
+    });
     expect(nested.searchTokens).toContain('python');
     expect(nested.searchTokens).toContain('进阶');
     expect(nested.searchTokens).toContain('编程');

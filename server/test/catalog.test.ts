@@ -19,7 +19,8 @@ import { LessonModel } from '../src/modules/catalog/lesson.model.js';
 import { QuizModel } from '../src/modules/quizzes/quiz.model.js';
 import { startTestServer, type TestServer } from './harness.js';
 
-const dataDir = process.env.DATA_DIR ?? fileURLToPath(new URL('../../../shared/data', import.meta.url));
+const dataDir =
+  process.env.DATA_DIR ?? fileURLToPath(new URL('../../../shared/data', import.meta.url));
 const coursesDir = path.join(dataDir, 'cs-self-learning-catalog-zh', 'courses');
 /** Course pages in the real catalog. */
 const REAL_COURSES = 131;
@@ -33,7 +34,9 @@ let lessonIds: string[];
 let hiddenCourseId: string;
 let hiddenLessonId: string;
 
-function courseInput(overrides: Partial<CourseInput> & Pick<CourseInput, 'code' | 'title'>): CourseInput {
+function courseInput(
+  overrides: Partial<CourseInput> & Pick<CourseInput, 'code' | 'title'>,
+): CourseInput {
   return {
     category: '测试分类',
     subcategory: null,
@@ -304,6 +307,28 @@ describe('GET /api/courses', () => {
       { token },
     );
     expect(response.body.total).toBe(0);
+  });
+
+  it('shows a course write in the next list', async () => {
+    const listToggled = async () =>
+      (
+        await server.request<CoursePage>(
+          'GET',
+          `/api/courses?category=${encodeURIComponent('切换分类')}`,
+          { token },
+        )
+      ).body.total;
+    await CourseModel.create({
+      ...prepareCourseFields(
+        courseInput({ code: 'TEST-TOGGLE', title: '临时课程', category: '切换分类' }),
+      ),
+    });
+    const whilePublished = await listToggled();
+
+    await CourseModel.updateOne({ code: 'TEST-TOGGLE' }, { $set: { published: false } });
+
+    expect(whilePublished).toBe(1);
+    expect(await listToggled()).toBe(0);
   });
 
   const invalidQueries: [string, string][] = [
@@ -654,7 +679,9 @@ describe('GET /api/me/courses', () => {
     expect(response.status).toBe(200);
     expect(response.body.items.map((item) => item.course.id)).toEqual([newer, older]);
     expect(response.body.items[0]?.enrolledAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-    expect(response.body.items[0]?.course.title).toBe('Stanford CS 346: Database System Implementation');
+    expect(response.body.items[0]?.course.title).toBe(
+      'Stanford CS 346: Database System Implementation',
+    );
   });
 
   it('is empty for a learner without enrolments', async () => {
@@ -667,9 +694,8 @@ describe('GET /api/me/courses', () => {
 
   it('leaves out a course that was unpublished after enrolment', async () => {
     const learner = await server.loginAs('unpublished-later');
-    const learnerId = (
-      await server.request<{ id: string }>('GET', '/api/me', { token: learner })
-    ).body.id;
+    const learnerId = (await server.request<{ id: string }>('GET', '/api/me', { token: learner }))
+      .body.id;
     await EnrolmentModel.create({
       learnerId: new Types.ObjectId(learnerId),
       courseId: new Types.ObjectId(hiddenCourseId),

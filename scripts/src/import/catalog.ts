@@ -54,7 +54,9 @@ function validDifficulty(difficulty: number | undefined): number | null {
  * Imports course records one after another. A record that fails to be written is listed in
  * `failed` and the import goes on with the next one; a second run retries it.
  */
-export async function importCatalog(records: readonly CourseRecord[]): Promise<CatalogImportReport> {
+export async function importCatalog(
+  records: readonly CourseRecord[],
+): Promise<CatalogImportReport> {
   const report: CatalogImportReport = {
     created: 0,
     updated: 0,
@@ -78,7 +80,9 @@ export async function importCatalog(records: readonly CourseRecord[]): Promise<C
 }
 
 /** Parses the catalog's `courses/` directory and imports every page that parsed. */
-export async function importCatalogDirectory(coursesDirectory: string): Promise<CatalogImportReport> {
+export async function importCatalogDirectory(
+  coursesDirectory: string,
+): Promise<CatalogImportReport> {
   const parsed = await parseCatalog(coursesDirectory);
   const report = await importCatalog(parsed.records);
   report.problems = parsed.problems;

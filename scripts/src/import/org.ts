@@ -3,11 +3,15 @@
 // changes nothing. A roster file with any error-level problem imports nothing.
 import { EmployeeModel } from '@wxlearn/server/modules/org/employee.model.js';
 import { OrgUnitModel } from '@wxlearn/server/modules/org/org-unit.model.js';
-import type { AnyBulkWriteOperation, Model } from 'mongoose';
+import { Types, type AnyBulkWriteOperation, type Model } from 'mongoose';
 import { readRoster } from './parse/roster.js';
 import type { EmployeeRecord, OrgUnitRecord, ParseProblem } from './parse/types.js';
 
 const BATCH_SIZE = 1000;
+// FerretDB v1.24 on PostgreSQL stops answering when one update command modifies 60 existing
+// documents (10 worked; seen with both _id and unique-field filters), so updates go in small
+// bulks. Inserts are not affected.
+const UPDATE_BATCH_SIZE = 8;
 
 export interface UpsertCounts {
   created: number;
@@ -25,12 +29,12 @@ export interface RosterImportReport extends UpsertCounts {
 export class OrgImportError extends Error {}
 
 /**
- * Upserts org units with their materialised path (`/00/03/0305/`) and the names along it. Units
+ * Writes org units with their materialised path (`/00/03/0305/`) and the names along it. Units
  * must come parents first, as `generateOrg` returns them.
  */
 export async function importOrgUnits(units: readonly OrgUnitRecord[]): Promise<UpsertCounts> {
   const byCode = new Map<string, { path: string; pathNames: string[] }>();
-  const operations: AnyBulkWriteOperation[] = [];
+  const wanted: Record<string, unknown>[] = [];
   for (const unit of units) {
     const parent = unit.parentCode === null ? null : byCode.get(unit.parentCode);
     if (unit.parentCode !== null && !parent) {
@@ -39,34 +43,28 @@ export async function importOrgUnits(units: readonly OrgUnitRecord[]): Promise<U
     const path = `${parent?.path ?? '/'}${unit.code}/`;
     const pathNames = [...(parent?.pathNames ?? []), unit.name];
     byCode.set(unit.code, { path, pathNames });
-    operations.push({
-      updateOne: {
-        filter: { code: unit.code },
-        update: {
-          $set: {
-            name: unit.name,
-            parentCode: unit.parentCode,
-            path,
-            pathNames,
-            level: unit.level,
-            kind: unit.kind,
-          },
-        },
-        upsert: true,
-      },
+    wanted.push({
+      code: unit.code,
+      name: unit.name,
+      parentCode: unit.parentCode,
+      path,
+      pathNames,
+      level: unit.level,
+      kind: unit.kind,
     });
   }
-  return bulkUpsert(OrgUnitModel, operations);
+  return writeChanged(OrgUnitModel, 'code', wanted, ORG_UNIT_FIELDS);
 }
 
-/** Upserts employees by employee number in batches, so 600,000 rows never sit in memory at once. */
+/** Writes employees by employee number in batches, so a 600,000-row roster streams through. */
 export async function importEmployees(
   employees: Iterable<EmployeeRecord> | AsyncIterable<EmployeeRecord>,
 ): Promise<UpsertCounts> {
+  const existing = await loadExisting(EmployeeModel, 'employeeNo', EMPLOYEE_FIELDS);
   const total: UpsertCounts = { created: 0, updated: 0, unchanged: 0 };
-  let batch: AnyBulkWriteOperation[] = [];
+  let batch: Record<string, unknown>[] = [];
   const flush = async () => {
-    const counts = await bulkUpsert(EmployeeModel, batch);
+    const counts = await writeBatch(EmployeeModel, 'employeeNo', batch, EMPLOYEE_FIELDS, existing);
     total.created += counts.created;
     total.updated += counts.updated;
     total.unchanged += counts.unchanged;
@@ -75,13 +73,10 @@ export async function importEmployees(
 
   for await (const employee of employees) {
     batch.push({
-      updateOne: {
-        filter: { employeeNo: employee.employeeNo },
-        update: {
-          $set: { name: employee.name, orgUnitCode: employee.orgUnitCode, post: employee.post },
-        },
-        upsert: true,
-      },
+      employeeNo: employee.employeeNo,
+      name: employee.name,
+      orgUnitCode: employee.orgUnitCode,
+      post: employee.post,
     });
     if (batch.length >= BATCH_SIZE) await flush();
   }
@@ -111,13 +106,81 @@ export async function importRosterFile(file: string): Promise<RosterImportReport
   return { file, problems: parsed.problems, imported: true, ...counts };
 }
 
-async function bulkUpsert<Doc>(
+const ORG_UNIT_FIELDS = ['name', 'parentCode', 'path', 'pathNames', 'level', 'kind'];
+const EMPLOYEE_FIELDS = ['name', 'orgUnitCode', 'post'];
+
+type Existing = Map<string, { id: Types.ObjectId; fingerprint: string }>;
+
+function fingerprint(document: Record<string, unknown>, fields: readonly string[]): string {
+  return JSON.stringify(fields.map((field) => document[field] ?? null));
+}
+
+/**
+ * Reads the key and compared fields of every stored document once. FerretDB v1 evaluates an
+ * equality filter by scanning the collection, so one upsert per row turns quadratic (a second
+ * import of 3,088 units took minutes); one read plus writes by `_id` stays linear.
+ */
+async function loadExisting<Doc>(model: Model<Doc>, key: string, fields: readonly string[]) {
+  const existing: Existing = new Map();
+  const projection = Object.fromEntries([key, ...fields].map((field) => [field, 1]));
+  for await (const document of model.find({}, projection).lean().cursor()) {
+    const record = document as unknown as Record<string, unknown> & { _id: Types.ObjectId };
+    existing.set(String(record[key]), { id: record._id, fingerprint: fingerprint(record, fields) });
+  }
+  return existing;
+}
+
+async function writeChanged<Doc>(
   model: Model<Doc>,
-  operations: AnyBulkWriteOperation[],
+  key: string,
+  wanted: Record<string, unknown>[],
+  fields: readonly string[],
 ): Promise<UpsertCounts> {
-  if (operations.length === 0) return { created: 0, updated: 0, unchanged: 0 };
-  const result = await model.bulkWrite(operations, { ordered: false });
-  const created = result.upsertedCount;
-  const updated = result.modifiedCount;
-  return { created, updated, unchanged: operations.length - created - updated };
+  const existing = await loadExisting(model, key, fields);
+  const total: UpsertCounts = { created: 0, updated: 0, unchanged: 0 };
+  for (let start = 0; start < wanted.length; start += BATCH_SIZE) {
+    const counts = await writeBatch(
+      model,
+      key,
+      wanted.slice(start, start + BATCH_SIZE),
+      fields,
+      existing,
+    );
+    total.created += counts.created;
+    total.updated += counts.updated;
+    total.unchanged += counts.unchanged;
+  }
+  return total;
+}
+
+/** Inserts new documents and updates changed ones by `_id`; identical ones are not written. */
+async function writeBatch<Doc>(
+  model: Model<Doc>,
+  key: string,
+  batch: Record<string, unknown>[],
+  fields: readonly string[],
+  existing: Existing,
+): Promise<UpsertCounts> {
+  const toInsert: Record<string, unknown>[] = [];
+  const toUpdate: AnyBulkWriteOperation[] = [];
+  for (const document of batch) {
+    const stored = existing.get(String(document[key]));
+    const print = fingerprint(document, fields);
+    if (!stored) {
+      toInsert.push(document);
+      existing.set(String(document[key]), { id: new Types.ObjectId(), fingerprint: print });
+    } else if (stored.fingerprint !== print) {
+      toUpdate.push({ updateOne: { filter: { _id: stored.id }, update: { $set: document } } });
+      stored.fingerprint = print;
+    }
+  }
+  if (toInsert.length > 0) await model.insertMany(toInsert, { ordered: false, lean: true });
+  for (let start = 0; start < toUpdate.length; start += UPDATE_BATCH_SIZE) {
+    await model.bulkWrite(toUpdate.slice(start, start + UPDATE_BATCH_SIZE), { ordered: false });
+  }
+  return {
+    created: toInsert.length,
+    updated: toUpdate.length,
+    unchanged: batch.length - toInsert.length - toUpdate.length,
+  };
 }

@@ -23,7 +23,10 @@ export function presentCategory(category: CategoryCount): CategoryView {
   return {
     name: category.name,
     courseCount: category.courseCount,
-    children: category.children.map((child) => ({ name: child.name, courseCount: child.courseCount })),
+    children: category.children.map((child) => ({
+      name: child.name,
+      courseCount: child.courseCount,
+    })),
   };
 }
 
@@ -51,7 +54,9 @@ export function presentEnrolment(enrolment: Enrolment): EnrolmentView {
   };
 }
 
-function presentLessonSummary(lesson: Pick<Lesson, '_id' | 'title' | 'type' | 'position'>): LessonSummary {
+function presentLessonSummary(
+  lesson: Pick<Lesson, '_id' | 'title' | 'type' | 'position'>,
+): LessonSummary {
   return {
     id: lesson._id.toString(),
     title: lesson.title,
@@ -92,7 +97,11 @@ function presentLessonContent(lesson: Lesson): LessonContent {
   const content = lesson.content;
   switch (lesson.type) {
     case 'article':
-      return { type: 'article', markdown: content.markdown ?? '', wordCount: content.wordCount ?? 0 };
+      return {
+        type: 'article',
+        markdown: content.markdown ?? '',
+        wordCount: content.wordCount ?? 0,
+      };
     case 'document':
       return { type: 'document', url: content.url ?? '', pageCount: content.pageCount ?? 0 };
     case 'video':
@@ -115,7 +124,10 @@ export function presentLessonDetail(detail: LessonDetailData): LessonDetail {
   };
 }
 
-export function presentMyCourse(entry: { course: CourseListItem; enrolment: Enrolment }): MyCourseView {
+export function presentMyCourse(entry: {
+  course: CourseListItem;
+  enrolment: Enrolment;
+}): MyCourseView {
   return {
     course: presentCourseSummary(entry.course),
     enrolledAt: entry.enrolment.enrolledAt.toISOString(),

@@ -3,12 +3,12 @@ import { z } from 'zod';
 /** Default and maximum number of courses per page. */
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 50;
-/** Highest page number accepted; deeper pages of a catalog this size are never useful. */
+/** Highest page number accepted, far beyond the last page of a 7,000-course catalog. */
 export const MAX_PAGE = 10_000;
 
 const objectId = z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be a 24-character hexadecimal id');
 
-/** A whole number in a query string, such as `page=2`, between 1 and `max`. */
+/** Parses a whole number from a query string, such as `page=2`, between 1 and `max`. */
 function wholeNumber(max: number) {
   return z
     .string()

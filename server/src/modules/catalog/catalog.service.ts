@@ -3,6 +3,7 @@ import type { QuizSummary } from '@wxlearn/api-types';
 import { isDuplicateKeyError } from '../../db/errors.js';
 import { notFound } from '../../errors.js';
 import { listCourseQuizzes } from '../quizzes/quizzes.service.js';
+import { getCatalogSnapshot, type CategoryCount, type CourseListItem } from './catalog-snapshot.js';
 import { categoryTokens, normaliseForPhrase, tokenizeQuery } from './catalog.search.js';
 import { CourseModel, type Course } from './course.model.js';
 import { EnrolmentModel, type Enrolment } from './enrolment.model.js';
@@ -11,15 +12,6 @@ import { LessonModel, type Lesson } from './lesson.model.js';
 /** Maximum number of enrolments that "my courses" lists, newest first. */
 export const MY_COURSES_LIMIT = 200;
 
-/** Course fields that lists need: no tokens, description, chapters or import source. */
-const LIST_PROJECTION = {
-  searchTokens: 0,
-  titleTokens: 0,
-  description: 0,
-  chapters: 0,
-  source: 0,
-} as const;
-
 /** Course fields that ranking a search needs: those of a list plus the title tokens. */
 const SEARCH_PROJECTION = {
   searchTokens: 0,
@@ -27,18 +19,6 @@ const SEARCH_PROJECTION = {
   chapters: 0,
   source: 0,
 } as const;
-
-/** A course as lists show it: every field except the heavy ones left out by LIST_PROJECTION. */
-export type CourseListItem = Omit<
-  Course,
-  'searchTokens' | 'titleTokens' | 'description' | 'chapters' | 'source'
->;
-
-export interface CategoryCount {
-  name: string;
-  courseCount: number;
-  children: { name: string; courseCount: number }[];
-}
 
 export interface CourseListQuery {
   q?: string;
@@ -62,80 +42,50 @@ export interface LessonDetailData {
   nextLessonId: Types.ObjectId | null;
 }
 
-const byChineseName = new Intl.Collator('zh-CN').compare;
-
 /** Counts published courses per category and subcategory, sorted by name in pinyin order. */
 export async function listCategories(): Promise<CategoryCount[]> {
-  const rows = await CourseModel.aggregate<{
-    _id: { category: string; subcategory: string | null };
-    count: number;
-  }>([
-    { $match: { published: true } },
-    {
-      $group: {
-        _id: { category: '$category', subcategory: '$subcategory' },
-        count: { $sum: 1 },
-      },
-    },
-  ]);
-
-  const categories = new Map<string, CategoryCount>();
-  for (const row of rows) {
-    const name = row._id.category;
-    let category = categories.get(name);
-    if (!category) {
-      category = { name, courseCount: 0, children: [] };
-      categories.set(name, category);
-    }
-    category.courseCount += row.count;
-    if (row._id.subcategory) {
-      category.children.push({ name: row._id.subcategory, courseCount: row.count });
-    }
-  }
-
-  const sorted = [...categories.values()].sort((a, b) => byChineseName(a.name, b.name));
-  for (const category of sorted) category.children.sort((a, b) => byChineseName(a.name, b.name));
-  return sorted;
+  return (await getCatalogSnapshot()).categories;
 }
 
 /**
- * Lists published courses, filtered by category and subcategory, ordered by code. With a
- * query, returns the courses that contain every query term instead, best match first.
+ * Lists published courses, filtered by category and subcategory, ordered by code, from the
+ * catalog snapshot. With a query, searches the database instead and returns the courses that
+ * contain every query term, best match first.
  */
 export async function listCourses(
   query: CourseListQuery,
 ): Promise<{ items: CourseListItem[]; total: number }> {
-  const filter = {
-    published: true,
-    ...(query.category === undefined ? {} : { category: query.category }),
-    ...(query.subcategory === undefined ? {} : { subcategory: query.subcategory }),
-  };
   const skip = (query.page - 1) * query.pageSize;
-
   if (query.q !== undefined && query.q !== '') {
+    const filter = {
+      published: true,
+      ...(query.category === undefined ? {} : { category: query.category }),
+      ...(query.subcategory === undefined ? {} : { subcategory: query.subcategory }),
+    };
     const ranked = await searchCourses(query.q, filter);
     return { items: ranked.slice(skip, skip + query.pageSize), total: ranked.length };
   }
 
-  const [items, total] = await Promise.all([
-    CourseModel.find(filter, LIST_PROJECTION)
-      .sort({ code: 1 })
-      .skip(skip)
-      .limit(query.pageSize)
-      .lean<CourseListItem[]>(),
-    CourseModel.countDocuments(filter),
-  ]);
-  return { items, total };
+  const { courses } = await getCatalogSnapshot();
+  const matching = courses.filter(
+    (course) =>
+      (query.category === undefined || course.category === query.category) &&
+      (query.subcategory === undefined || course.subcategory === query.subcategory),
+  );
+  return { items: matching.slice(skip, skip + query.pageSize), total: matching.length };
 }
 
-/** Points a query term earns by where it occurs; a title hit outranks any number of others. */
+/**
+ * Points a query term earns by where it occurs. With at most MAX_QUERY_TERMS (8) terms, one title
+ * hit outranks any number of category or description hits.
+ */
 const TERM_WEIGHT = { title: 100, category: 10, description: 1 } as const;
 /** Extra points when the whole query occurs, spaces ignored, in the title or the category names. */
 const PHRASE_BONUS = { title: 1000, category: 50 } as const;
 
 /**
  * Returns every course matching all terms of the query, ranked. The database selects courses
- * by the `searchTokens` index; ranking happens here because it needs per-field hits.
+ * by the `searchTokens` index, and ranking happens here because it needs per-field hits.
  */
 async function searchCourses(
   q: string,
@@ -225,7 +175,8 @@ export async function enrol(
 
 /**
  * Returns the learner's enrolled courses, most recent enrolment first, up to MY_COURSES_LIMIT.
- * Courses that are no longer published are left out.
+ * Courses that are no longer published are left out. The courses come from the catalog
+ * snapshot, because looking up a list of ids is a full collection read on FerretDB.
  */
 export async function listMyCourses(
   learnerId: Types.ObjectId,
@@ -236,12 +187,7 @@ export async function listMyCourses(
     .lean<Enrolment[]>();
   if (enrolments.length === 0) return [];
 
-  const courses = await CourseModel.find(
-    { _id: trusted({ $in: enrolments.map((enrolment) => enrolment.courseId) }), published: true },
-    LIST_PROJECTION,
-  ).lean<(CourseListItem & { _id: Types.ObjectId })[]>();
-  const byId = new Map(courses.map((course) => [course._id.toString(), course]));
-
+  const { byId } = await getCatalogSnapshot();
   return enrolments.flatMap((enrolment) => {
     const course = byId.get(enrolment.courseId.toString());
     return course ? [{ course, enrolment }] : [];
@@ -282,7 +228,9 @@ export function orderLessons<T extends Pick<Lesson, 'chapterId' | 'position'>>(
   chapters: readonly { _id: Types.ObjectId; position: number }[],
   lessons: readonly T[],
 ): T[] {
-  const chapterPosition = new Map(chapters.map((chapter) => [chapter._id.toString(), chapter.position]));
+  const chapterPosition = new Map(
+    chapters.map((chapter) => [chapter._id.toString(), chapter.position]),
+  );
   return lessons
     .filter((lesson) => chapterPosition.has(lesson.chapterId.toString()))
     .sort(
@@ -291,3 +239,5 @@ export function orderLessons<T extends Pick<Lesson, 'chapterId' | 'position'>>(
           (chapterPosition.get(b.chapterId.toString()) ?? 0) || a.position - b.position,
     );
 }
+
+export type { CategoryCount, CourseListItem } from './catalog-snapshot.js';

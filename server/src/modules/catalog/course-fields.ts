@@ -1,8 +1,8 @@
 import { buildSearchTokens } from './catalog.search.js';
 import { markdownToPlainText } from './markdown-text.js';
 
-/** Editable fields of a course, as an import or an administrator provides them. */
-export interface CourseInput {
+/** Editable content of a course, as an import or an administrator provides it. */
+export interface CourseContentInput {
   code: string;
   title: string;
   category: string;
@@ -17,6 +17,10 @@ export interface CourseInput {
   studyTimeText: string | null;
   studyHoursMin: number | null;
   studyHoursMax: number | null;
+}
+
+/** Editable fields of a course: its content and whether learners can see it. */
+export interface CourseInput extends CourseContentInput {
   published: boolean;
 }
 
@@ -27,14 +31,14 @@ export interface CourseInput {
  */
 export const DERIVED_FIELDS_VERSION = 1;
 
-/** Target length of a list summary in characters; the first sentence is kept even when longer. */
+/** Target length of a list summary in characters. A longer first sentence is cut to this length. */
 const SUMMARY_LENGTH = 120;
 
 /**
  * Returns the fields to store for a course: the input plus everything derived from it (search
- * tokens and summary). Every course write goes through here.
+ * tokens and summary). Every course write must store these, or search and lists go stale.
  */
-export function prepareCourseFields(input: CourseInput) {
+export function prepareCourseFields<Input extends CourseContentInput>(input: Input) {
   return {
     ...input,
     summary: summarise(input.description),
@@ -57,7 +61,10 @@ export function summarise(description: string): string {
   summary = summary.trim();
   const characters = [...summary];
   if (characters.length <= SUMMARY_LENGTH) return summary;
-  return `${characters.slice(0, SUMMARY_LENGTH - 1).join('').trimEnd()}…`;
+  return `${characters
+    .slice(0, SUMMARY_LENGTH - 1)
+    .join('')
+    .trimEnd()}…`;
 }
 
 /** Counts words of an article as readers of Chinese do: each Chinese character, each Latin word. */

@@ -5,16 +5,16 @@ import {
   DERIVED_FIELDS_VERSION,
   countWords,
   prepareCourseFields,
-  type CourseInput,
+  type CourseContentInput,
 } from './course-fields.js';
 import { CourseModel, type Course } from './course.model.js';
 import { LessonModel } from './lesson.model.js';
 
-/** Title of the chapter that holds an imported course page. */
+/** Title of the chapter that contains an imported course page. */
 export const IMPORTED_CHAPTER_TITLE = '课程介绍';
 
 /** A course of an imported catalog: its fields and the page shown as its one article lesson. */
-export interface ImportedCourseInput extends Omit<CourseInput, 'published'> {
+export interface ImportedCourseInput extends CourseContentInput {
   /** Page path in the source catalog, for tracing a course back to its file. */
   sourcePath: string;
   article: { title: string; markdown: string };
@@ -23,12 +23,12 @@ export interface ImportedCourseInput extends Omit<CourseInput, 'published'> {
 export type ImportOutcome = 'created' | 'updated' | 'unchanged';
 
 /**
- * Creates or updates an imported course by its code: one chapter (position 1) holding one
- * article lesson (position 1). A course whose imported content and token rules are unchanged
- * is not written, so a repeated import reports `unchanged` for every course.
+ * Creates or updates an imported course by its code: one chapter (position 1) containing one
+ * article lesson (position 1). A course whose imported content and derived-field rules are
+ * unchanged is not written, so a repeated import reports `unchanged` for every course.
  *
- * An update rewrites the imported fields only. It keeps `published`, `creditHours`, chapters and
- * lessons that an operator added or changed.
+ * An update rewrites the imported fields and that one lesson. It keeps `published`,
+ * `creditHours` and every other chapter and lesson, so an operator's changes to those survive.
  */
 export async function saveImportedCourse(input: ImportedCourseInput): Promise<ImportOutcome> {
   const contentHash = hashImportedCourse(input);
@@ -43,12 +43,25 @@ export async function saveImportedCourse(input: ImportedCourseInput): Promise<Im
 
 /** Returns the course fields to store, without `published`, which only an insert sets. */
 function importedFields(input: ImportedCourseInput) {
-  const { sourcePath: _sourcePath, article: _article, ...course } = input;
-  const { published: _published, ...fields } = prepareCourseFields({ ...course, published: true });
-  return fields;
+  const content: CourseContentInput = {
+    code: input.code,
+    title: input.title,
+    category: input.category,
+    subcategory: input.subcategory,
+    description: input.description,
+    university: input.university,
+    instructor: input.instructor,
+    prerequisites: input.prerequisites,
+    website: input.website,
+    difficulty: input.difficulty,
+    studyTimeText: input.studyTimeText,
+    studyHoursMin: input.studyHoursMin,
+    studyHoursMax: input.studyHoursMax,
+  };
+  return prepareCourseFields(content);
 }
 
-/** Inserts a new course with its chapter and lesson; returns false when the code is taken. */
+/** Inserts a new course with its chapter and lesson. Returns false when the code is taken. */
 async function createImportedCourse(input: ImportedCourseInput, contentHash: string) {
   const chapterId = new Types.ObjectId();
   let courseId: Types.ObjectId;
@@ -82,7 +95,12 @@ async function updateImportedCourse(
 
   await CourseModel.updateOne(
     { _id: course._id },
-    { $set: { ...importedFields(input), source: { kind: 'catalog', path: input.sourcePath, contentHash } } },
+    {
+      $set: {
+        ...importedFields(input),
+        source: { kind: 'catalog', path: input.sourcePath, contentHash },
+      },
+    },
   );
   if (chapterId === undefined) {
     chapterId = new Types.ObjectId();

@@ -1,4 +1,5 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
+import { markCatalogChanged } from './catalog-revision.model.js';
 
 /** A chapter of a course, embedded because a course has few and they are always read together. */
 const chapterSchema = new Schema({
@@ -8,16 +9,16 @@ const chapterSchema = new Schema({
 });
 
 /**
- * A course of the catalog, keyed by its unique `code`. `searchTokens`, `titleTokens` and `summary`
- * are derived from the other fields by `prepareCourseFields` on every write; `lessonCount` is
- * recounted by whichever write adds or removes lessons.
+ * A course of the catalog, keyed by its unique `code`. Every write must derive `searchTokens`,
+ * `titleTokens` and `summary` with `prepareCourseFields`, and a write that adds or removes
+ * lessons must recount `lessonCount`.
  */
 const courseSchema = new Schema(
   {
     code: { type: String, required: true },
     title: { type: String, required: true },
     category: { type: String, required: true },
-    /** Nested subcategories are `/`-separated, such as `编程入门/Python`; null directly under the category. */
+    /** Subcategory path, `/`-separated when nested, such as `Python`. Null directly under the category. */
     subcategory: { type: String, default: null },
     /** Markdown. */
     description: { type: String, default: '' },
@@ -33,20 +34,20 @@ const courseSchema = new Schema(
     studyTimeText: { type: String, default: null },
     studyHoursMin: { type: Number, default: null },
     studyHoursMax: { type: Number, default: null },
-    /** Official course hours (学时) credited on completion; null until an operator sets them. */
+    /** Official course hours (学时) credited on completion. Null until an operator sets them. */
     creditHours: { type: Number, default: null },
     published: { type: Boolean, required: true, default: false },
     chapters: { type: [chapterSchema], default: [] },
     lessonCount: { type: Number, required: true, default: 0 },
     searchTokens: { type: [String], default: [] },
     titleTokens: { type: [String], default: [] },
-    /** Where an imported course came from; null for courses created by an operator. */
+    /** Origin of an imported course. Null for courses created by an operator. */
     source: {
       type: new Schema(
         {
           kind: { type: String, enum: ['catalog'], required: true },
           path: { type: String, required: true },
-          /** Hash of the imported record and the token rules; equal hash means nothing to update. */
+          /** Hash of the imported record and the derived-field rules. An equal hash means nothing to update. */
           contentHash: { type: String, required: true },
         },
         { _id: false },
@@ -56,6 +57,32 @@ const courseSchema = new Schema(
   },
   { collection: 'courses', timestamps: true },
 );
+
+// Every write through this model marks the catalog changed, so the in-memory snapshots of all
+// server copies (catalog-snapshot.ts) reload on their next request. Writes made around mongoose
+// are picked up when a snapshot reaches its maximum age.
+const WRITE_QUERIES = [
+  'updateOne',
+  'updateMany',
+  'replaceOne',
+  'deleteOne',
+  'deleteMany',
+  'findOneAndUpdate',
+  'findOneAndReplace',
+  'findOneAndDelete',
+] as const;
+courseSchema.post('save', async () => {
+  await markCatalogChanged();
+});
+courseSchema.post('insertMany', async () => {
+  await markCatalogChanged();
+});
+courseSchema.post('bulkWrite', async () => {
+  await markCatalogChanged();
+});
+courseSchema.post([...WRITE_QUERIES], { document: false, query: true }, async () => {
+  await markCatalogChanged();
+});
 
 courseSchema.index({ code: 1 }, { unique: true });
 courseSchema.index({ published: 1, category: 1, subcategory: 1 });

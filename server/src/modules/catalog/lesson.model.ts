@@ -18,7 +18,7 @@ const lessonContentSchema = new Schema(
   { _id: false },
 );
 
-/** A lesson of a course chapter; the chapter is embedded in its course. */
+/** A lesson of a course chapter. Chapters are embedded in their course document. */
 const lessonSchema = new Schema(
   {
     courseId: { type: Schema.Types.ObjectId, required: true },
