@@ -156,7 +156,8 @@ export async function ensureH5Build(logger: Logger, options: { force?: boolean; 
   logger.info('building the H5 app (about 30 s)');
   await runToCompletion('h5-build', 'npm', ['run', 'build:h5:dev', '-w', '@wxlearn/miniprogram'], {
     cwd: repoRoot,
-    env: process.env,
+    // Test runners set NODE_ENV=test, which makes Taro emit React Refresh hooks without their runtime.
+    env: { ...process.env, NODE_ENV: 'production' },
     logger,
     quiet: options.quiet,
   });
