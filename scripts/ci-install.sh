@@ -28,6 +28,10 @@ fi
 if ! command -v chromium >/dev/null; then
   missing_packages+=(chromium)
 fi
+# Without a CJK font the end-to-end screenshots show boxes in place of Chinese text.
+if ! compgen -G '/usr/share/fonts/truetype/wqy/wqy-microhei.tt*' >/dev/null; then
+  missing_packages+=(fonts-wqy-microhei)
+fi
 
 if [ ${#missing_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
