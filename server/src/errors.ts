@@ -24,8 +24,8 @@ export const sessionExpired = () =>
 
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
 
-export const notFound = (what: string, id: string) =>
-  new ApiError(404, 'not_found', `${what} ${id} was not found`);
+export const notFound = (resource: string, id: string) =>
+  new ApiError(404, 'not_found', `${resource} ${id} was not found`);
 
 export const invalidLoginCode = () =>
   new ApiError(

@@ -1,9 +1,8 @@
 import mongoose from 'mongoose';
 
 /**
- * Marks a query operator object written by our code as intended. `sanitizeFilter` is on, so any
- * `$`-object in a filter that is not wrapped in trusted() is treated as a literal value; that keeps
- * operators that arrive in request data from changing a query, and means our own filters such as
- * `{ expiresAt: trusted({ $lte: now }) }` must say so.
+ * Marks a query operator object written by our code as intended. `sanitizeFilter` is on, so mongoose
+ * wraps every other `$`-object in a filter in `$eq` and operators from request data cannot change a
+ * query. Our own operators must therefore be wrapped: `{ expiresAt: trusted({ $lte: now }) }`.
  */
 export const trusted = <T extends object>(operators: T): T => mongoose.trusted(operators) as T;

@@ -36,7 +36,7 @@ function toApiError(error: unknown): ApiError | null {
 
 /**
  * Turns every error into one JSON shape. Known errors keep their status, id and message; unknown ones
- * are logged with their stack and answered as a generic 500, so no internal detail reaches a client.
+ * are logged with their stack and returned as a generic 500, so no internal detail reaches a client.
  */
 export function errorHandler(): Middleware {
   return async (ctx, next) => {
@@ -46,7 +46,11 @@ export function errorHandler(): Middleware {
         throw new ApiError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
       }
       if (ctx.status === 405 && ctx.body === undefined) {
-        throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+        throw new ApiError(
+          405,
+          'method_not_allowed',
+          `${ctx.method} is not allowed on ${ctx.path}`,
+        );
       }
     } catch (error) {
       let apiError = toApiError(error);

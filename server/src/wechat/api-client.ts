@@ -9,7 +9,7 @@ export const WECHAT_ERRCODE = {
   rateLimited: 45011,
 } as const;
 
-/** A WeChat API answer with a non-zero errcode. */
+/** A WeChat API response with a non-zero errcode. */
 export class WechatApiError extends Error {
   constructor(
     readonly endpoint: string,
@@ -21,7 +21,7 @@ export class WechatApiError extends Error {
   }
 }
 
-/** WeChat could not be reached, timed out or answered with something that is not its JSON. */
+/** WeChat could not be reached, timed out or returned something that is not its JSON. */
 export class WechatTransportError extends Error {
   constructor(
     readonly endpoint: string,

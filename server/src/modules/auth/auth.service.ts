@@ -41,9 +41,9 @@ export class AuthService {
 
   /**
    * Logs a learner in with a one-time WeChat login code. The first request for a code claims it with
-   * a unique insert and exchanges it; a concurrent or repeated request for the same code never calls
-   * WeChat again but waits for that exchange and gets a session for the same learner while the
-   * result is fresh.
+   * a unique insert and exchanges it. A concurrent or repeated request for the same code never calls
+   * WeChat again: it waits for that exchange and, while the result is fresh, gets a session for the
+   * same learner.
    */
   async login(code: string): Promise<IssuedSession> {
     const codeHash = hashSecret(code);
@@ -76,7 +76,9 @@ export class AuthService {
     const sessions = await SessionModel.deleteMany({ expiresAt: trusted({ $lte: now }) });
     // A code is worth keeping only while WeChat could still accept it (5 minutes) plus margin.
     const codeCutoff = new Date(now.getTime() - 15 * 60_000);
-    const loginCodes = await LoginCodeModel.deleteMany({ createdAt: trusted({ $lte: codeCutoff }) });
+    const loginCodes = await LoginCodeModel.deleteMany({
+      createdAt: trusted({ $lte: codeCutoff }),
+    });
     return { sessions: sessions.deletedCount, loginCodes: loginCodes.deletedCount };
   }
 
@@ -95,7 +97,7 @@ export class AuthService {
         throw failure === 'invalid_code' ? invalidLoginCode() : loginCodeReused();
       }
 
-      // WeChat did not answer, so the code may still be unused: free it for the client's retry.
+      // WeChat did not respond, so the code may still be unused. Free it for the client's retry.
       await LoginCodeModel.deleteOne({ codeHash, state: 'pending' });
       this.deps.logger.warn({ err: error }, 'login code exchange failed');
       throw wechatUnavailable('WeChat login is temporarily unavailable: retry in a few seconds');

@@ -1,8 +1,8 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
 /**
- * One record per login code ever presented, keyed by its SHA-256. The unique index makes exactly one
- * request exchange a code with WeChat; a retry of the same code waits for that exchange and reuses
+ * One record per login code presented, keyed by its SHA-256. The unique index lets exactly one
+ * request exchange a code with WeChat. A retry of the same code waits for that exchange and reuses
  * its learner instead of calling WeChat again.
  */
 const loginCodeSchema = new Schema(

@@ -24,11 +24,11 @@ export async function findOrCreateLearner(openid: string, unionid: string | null
   try {
     return await LearnerModel.findOneAndUpdate({ openid }, update, {
       upsert: true,
-      new: true,
+      returnDocument: 'after',
     }).orFail();
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    return LearnerModel.findOneAndUpdate({ openid }, update, { new: true }).orFail();
+    return LearnerModel.findOneAndUpdate({ openid }, update, { returnDocument: 'after' }).orFail();
   }
 }
 
