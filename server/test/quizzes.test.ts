@@ -118,6 +118,8 @@ describe('GET /api/quizzes', () => {
     ['pageSize=51'],
     ['page=1&page=2'],
     ['page=1.5'],
+    ['page[$gt]=0'],
+    ['sort=-createdAt'],
   ])('rejects the query %s with 400', async (query) => {
     const token = await server.loginAs('lister');
 

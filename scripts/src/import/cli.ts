@@ -31,7 +31,8 @@ import { importGaokaoBank, importParsedQuestions, QuestionImportError } from './
 const logger = pino({ name: 'import', level: process.env.LOG_LEVEL ?? 'info' });
 
 const USAGE = `usage: cli.ts <all|catalog|org|questions|roster|roster-sample> [options]
-  all [--if-empty] [--data DIR] [--employees N]   everything below from the public data
+  all [--if-empty] [--data DIR] [--employees N]   everything below from the public data;
+                                                   --if-empty skips a database already imported
   catalog [--data DIR]                             the Chinese course catalog
   org [--employees N]                              generated org tree and roster (default 2000)
   questions FILE --format gift|moodle|sheet [--bank NAME]
@@ -60,9 +61,14 @@ function parseOptions(args: string[]): { command: string; files: string[]; optio
       format: { type: 'string' },
       bank: { type: 'string' },
       count: { type: 'string', default: '5' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [command, ...files] = positionals;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
   if (!command) throw new UsageError('missing command');
   const employees = Number(values.employees);
   if (!Number.isInteger(employees) || employees < 0 || employees > 2_000_000) {
@@ -89,6 +95,8 @@ function parseOptions(args: string[]): { command: string; files: string[]; optio
 }
 
 class UsageError extends Error {}
+
+const PUBLIC_DATA_MARKER = 'public-data';
 
 async function importOrg(employees: number) {
   const units = generateOrg();
@@ -214,14 +222,29 @@ async function printRosterSample(count: number) {
 async function run(command: string, files: string[], options: Options): Promise<boolean> {
   switch (command) {
     case 'all': {
-      const courses = await mongoose.connection.db?.collection('courses').estimatedDocumentCount();
-      if (options.ifEmpty && courses) {
-        logger.info({ courses }, 'database already has data, import skipped');
+      // The marker is written only after every step finished, so an interrupted first import is
+      // completed by the next `--if-empty` run instead of being mistaken for a full one.
+      const markers = mongoose.connection.db?.collection<{ _id: string; finishedAt: Date }>(
+        'importMarkers',
+      );
+      const marker = await markers?.findOne({ _id: PUBLIC_DATA_MARKER });
+      if (options.ifEmpty && marker) {
+        logger.info(
+          { finishedAt: marker.finishedAt },
+          'public data already imported, import skipped',
+        );
         return true;
       }
       await importOrg(options.employees);
       const catalogOk = await importCatalog(options.data);
       await importAllQuestions(options.data);
+      if (catalogOk) {
+        await markers?.updateOne(
+          { _id: PUBLIC_DATA_MARKER },
+          { $set: { finishedAt: new Date() } },
+          { upsert: true },
+        );
+      }
       return catalogOk;
     }
     case 'catalog':

@@ -312,6 +312,18 @@ export function stripExamNumbering(stem: string): string {
   return stem.replace(/^\s*\d+\s*[．.、]\s*(?:（\s*\d+\s*分\s*）)?\s*/, '');
 }
 
+/**
+ * Joins the lines of a stem that the source's PDF extraction wrapped at the paper's width, so the
+ * text reflows on a phone. A line break stays where the next line starts a numbered statement
+ * (①…⑳) or the line ends a sentence or introduces a list.
+ */
+export function joinWrappedLines(stem: string): string {
+  return stem
+    .replace(/[ \t\u3000]*\n[ \t\u3000]*/g, '\n')
+    .replace(/([^。？！：；\n])\n(?![①-⑳\n])/g, '$1')
+    .trim();
+}
+
 /** Maps each CSV line to the subject named by its 来源文件 cell; problems for unknown ones. */
 function gaokaoSubjectsByLine(text: string, file: string) {
   const subjects = new Map<number, string>();
@@ -344,7 +356,7 @@ export interface GaokaoImportReport {
 /**
  * Imports the GAOKAO-Bench CSV (题型, 题干, 选项A–D, 答案, 解析, …, 来源文件) into one bank, with
  * each question's category set to its subject (政治, 历史 or 生物), then ensures one quiz per
- * subject: 10 questions, 20 minutes, 10 points each, pass at 60%. Options are not shuffled
+ * subject: 10 questions, 20 minutes, 10 points each, pass at 60%, at most 3 attempts. Options are not shuffled
  * because the explanations cite option letters.
  */
 export async function importGaokaoBank(
@@ -366,7 +378,7 @@ export async function importGaokaoBank(
     : gaokaoSubjectsByLine(decoded.text, name);
   const records = parsed.records.map((record) => ({
     ...record,
-    stem: stripExamNumbering(record.stem),
+    stem: joinWrappedLines(stripExamNumbering(record.stem)),
     category: subjects.get(Number(record.source.slice(record.source.lastIndexOf(':') + 1))),
   }));
   const questions = await importParsedQuestions(
@@ -387,6 +399,8 @@ export async function importGaokaoBank(
         passPercent: 60,
         pointsPerQuestion: 10,
         shuffleOptions: false,
+        // The result page shows the answers and explanations, so attempts are limited.
+        maxAttempts: 3,
       }),
     );
   }

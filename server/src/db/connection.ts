@@ -7,10 +7,14 @@ mongoose.set('sanitizeFilter', true);
 mongoose.set('strictQuery', true);
 // Indexes are created explicitly by ensureIndexes() at start-up, not lazily per model.
 mongoose.set('autoIndex', false);
+// Without a connection, a command waits this long before failing, so requests fail fast with a 503.
+mongoose.set('bufferTimeoutMS', 5_000);
 
 export async function connectDatabase(uri: string, logger: Logger): Promise<typeof mongoose> {
   const connection = await mongoose.connect(uri, {
     serverSelectionTimeoutMS: 10_000,
+    // A database that stops responding fails requests after these limits instead of holding them.
+    socketTimeoutMS: 30_000,
     // FerretDB v1 has no retryable writes; MongoDB replica sets keep their default through the URI.
     retryWrites: false,
   });

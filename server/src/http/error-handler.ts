@@ -16,7 +16,7 @@ interface HttpLikeError {
  * with status 400 but not `expose`, so the status alone decides.
  */
 export function requestBodyError(error: unknown): ApiError | unknown {
-  const httpError = error as HttpLikeError | null;
+  const httpError = error as (HttpLikeError & { code?: unknown }) | null;
   const status = httpError?.status ?? httpError?.statusCode;
   if (status === 413) {
     return new ApiError(413, 'payload_too_large', 'The request body is too large');
@@ -24,7 +24,30 @@ export function requestBodyError(error: unknown): ApiError | unknown {
   if (status && status >= 400 && status < 500) {
     return validationFailed(`Invalid request body: ${httpError?.message ?? 'cannot parse'}`);
   }
+  // zlib errors (Z_DATA_ERROR for gzip and deflate, ERR__ERROR_FORMAT_… for brotli) mean a
+  // Content-Encoding that does not match the body.
+  if (typeof httpError?.code === 'string' && /^(Z_|ERR__ERROR_)/.test(httpError.code)) {
+    return validationFailed('Invalid request body: it does not match its Content-Encoding');
+  }
   return error;
+}
+
+const DATABASE_UNAVAILABLE_ERRORS = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongooseServerSelectionError',
+]);
+
+/** True when the database could not be reached, as opposed to a query that failed. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (typeof name === 'string' && DATABASE_UNAVAILABLE_ERRORS.has(name)) return true;
+  // mongoose reports a command that waited too long for a connection as a plain Error.
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /buffering timed out/.test(message);
 }
 
 /** Returns the API error of a known failure, or null for an unknown one. */
@@ -54,7 +77,14 @@ export function errorHandler(): Middleware {
       }
     } catch (error) {
       let apiError = toApiError(error);
-      if (!apiError) {
+      if (!apiError && isDatabaseUnavailable(error)) {
+        ctx.state.log.warn({ err: error }, 'database unavailable');
+        apiError = new ApiError(
+          503,
+          'service_unavailable',
+          'The service is temporarily unavailable: retry later',
+        );
+      } else if (!apiError) {
         ctx.state.log.error({ err: error }, 'unhandled error');
         apiError = internalError();
       } else if (apiError.status >= 500) {

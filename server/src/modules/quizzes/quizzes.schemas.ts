@@ -12,7 +12,8 @@ const positiveIntText = (max: number) =>
 
 export const MAX_PAGE_SIZE = 50;
 
-export const quizListQuery = z.object({
+// Strict like the course list: an unknown parameter such as `page[$gt]` is a client mistake worth a 400.
+export const quizListQuery = z.strictObject({
   page: positiveIntText(100_000).default(1),
   pageSize: positiveIntText(MAX_PAGE_SIZE).default(20),
 });
