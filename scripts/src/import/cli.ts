@@ -28,7 +28,11 @@ import { parseQuestionSheet } from './parse/question-csv.js';
 import type { ParseProblem, ParseResult, QuestionRecord } from './parse/types.js';
 import { importGaokaoBank, importParsedQuestions, QuestionImportError } from './questions.js';
 
-const logger = pino({ name: 'import', level: process.env.LOG_LEVEL ?? 'info' });
+// Logs go to stderr so that stdout carries only data, such as the roster sample.
+const logger = pino(
+  { name: 'import', level: process.env.LOG_LEVEL ?? 'info' },
+  pino.destination(2),
+);
 
 const USAGE = `usage: cli.ts <all|catalog|org|questions|roster|roster-sample> [options]
   all [--if-empty] [--data DIR] [--employees N]   everything below from the public data;

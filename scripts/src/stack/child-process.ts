@@ -30,7 +30,9 @@ export function startChild(
       for (const line of chunk.split('\n')) if (line) process.stdout.write(`[${name}] ${line}\n`);
     });
   }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   exited.then((code) => options.logger.info({ child: name, code }, 'child exited'));
 
   return {
@@ -55,5 +57,6 @@ export async function runToCompletion(
 ): Promise<void> {
   const child = startChild(name, command, args, options);
   const code = await child.exited;
-  if (code !== 0) throw new Error(`${name} failed with exit code ${code}: see the [${name}] lines above`);
+  if (code !== 0)
+    throw new Error(`${name} failed with exit code ${code}: see the [${name}] lines above`);
 }

@@ -21,6 +21,8 @@ export interface StackOptions {
   sandboxPort: number;
   /** Name of the local database cluster under `.data/`, or a throwaway one when ephemeral. */
   databaseName: string;
+  /** FerretDB port on 127.0.0.1; 0 or absent picks a free one. */
+  mongoPort?: number;
   ephemeral: boolean;
   /** Folder with the public input data; the import runs when the database has no courses. */
   dataDir: string;
@@ -44,8 +46,11 @@ export interface RunningStack {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const { logger } = options;
   const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((error: unknown) => logger.warn({ err: error }, 'stop failed'));
+    stopping = true;
+    for (const stop of stops.reverse())
+      await stop().catch((error: unknown) => logger.warn({ err: error }, 'stop failed'));
   };
 
   try {
@@ -54,19 +59,32 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const database: LocalDatabase = await startLocalDatabase({
         name: options.databaseName,
         ephemeral: options.ephemeral,
+        mongoPort: options.mongoPort || undefined,
       });
       stops.push(() => database.stop());
       mongodbUri = database.uri;
+      void database.ferretdbExited?.then(({ code, signal }) => {
+        if (!stopping)
+          logger.error(
+            { code, signal },
+            'FerretDB exited: the server has no database until restarted',
+          );
+      });
     }
 
-    const sandbox = await createSandbox({ appId: LOCAL_APP_ID, appSecret: LOCAL_APP_SECRET }).listen(
-      options.sandboxPort,
-      '127.0.0.1',
-    );
+    const sandbox = await createSandbox({
+      appId: LOCAL_APP_ID,
+      appSecret: LOCAL_APP_SECRET,
+    }).listen(options.sandboxPort, '127.0.0.1');
     stops.push(() => sandbox.close());
 
     const childOptions = { cwd: repoRoot, logger, quiet: options.quiet };
-    const baseEnv = { ...process.env, MONGODB_URI: mongodbUri, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+    const baseEnv = {
+      ...process.env,
+      MONGODB_URI: mongodbUri,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    };
+    logger.info('importing the public data unless an earlier run finished it (about 15 s)');
     await runToCompletion(
       'import',
       process.execPath,
@@ -81,7 +99,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         '--employees',
         String(options.employees),
       ],
-      { ...childOptions, env: baseEnv },
+      // One line per imported file is noise at start-up; warnings and errors still show.
+      { ...childOptions, env: { ...baseEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } },
     );
 
     const port = options.port || (await freePort());
@@ -129,7 +148,11 @@ async function waitForHealth(url: string, server: ManagedChild): Promise<void> {
     if (healthy) return;
     await sleep(250);
   }
-  throw new Error(exited ? 'the server exited during start-up' : `the server at ${url} did not become healthy within 60 s`);
+  throw new Error(
+    exited
+      ? 'the server exited during start-up'
+      : `the server at ${url} did not become healthy within 60 s`,
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -138,7 +161,10 @@ async function freePort(): Promise<number> {
 }
 
 /** Builds the H5 app for local use unless a build newer than every source file exists. */
-export async function ensureH5Build(logger: Logger, options: { force?: boolean; quiet?: boolean } = {}) {
+export async function ensureH5Build(
+  logger: Logger,
+  options: { force?: boolean; quiet?: boolean } = {},
+) {
   const indexFile = path.join(h5DistDir, 'index.html');
   const miniprogramDir = path.join(repoRoot, 'miniprogram');
   if (!options.force && existsSync(indexFile)) {

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     port,
     sandboxPort: Number(process.env.SANDBOX_PORT ?? 4010),
     databaseName: 'local',
+    mongoPort: Number(process.env.MONGO_PORT ?? 27018),
     ephemeral: false,
     dataDir,
     employees: Number(process.env.DEMO_EMPLOYEES ?? 2000),

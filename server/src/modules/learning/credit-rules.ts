@@ -16,8 +16,9 @@ export interface CreditRules {
   /**
    * Longest time a heartbeat is taken to have waited in the client's queue before it was
    * received, in ms. A heartbeat whose clock claims an older production time is placed on the
-   * server timeline this long before its receipt. This moves credit, it does not shorten it, and
-   * only matters where sessions overlap.
+   * server timeline this long before its receipt instead. A higher value places honest replays
+   * of old queues more exactly, but lets a client clock that under-reports elapsed time move
+   * more credit into idle time, where it overlaps no other session.
    */
   maxQueueDelayMs: number;
   /**

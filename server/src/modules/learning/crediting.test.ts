@@ -124,10 +124,25 @@ describe('creditSession gaps', () => {
     const again = creditSession(session('s1', article, START), [...delivered, ...resent]);
 
     expect(first.creditedMs).toBe(360 * SECOND);
+    expect(first.intervals[5]?.startMs).toBe(at('10:01:15'));
     expect(first.rejected).toEqual([]);
     expect(again.creditedMs).toBe(360 * SECOND);
     expect(again.rejected).toHaveLength(12);
     expect(again.rejected.every((item) => item.reason === 'duplicate')).toBe(true);
+  });
+
+  it('places an old queue near its receipt', () => {
+    // Only seq 1 arrives live. The app is closed at 10:05:00 and its queue is sent at 10:35:00.
+    const beats = beatsFrom('10:00:00', '10:05:00', 1);
+    for (const beat of beats.slice(1)) beat.receivedAt = at('10:35:00');
+
+    const credit = creditSession(session('s1', article, START), beats);
+
+    expect(credit.creditedMs).toBe(300 * SECOND);
+    expect(credit.intervals[0]?.startMs).toBe(START);
+    // No heartbeat is placed more than maxQueueDelayMs (10 min) before its receipt.
+    expect(credit.intervals[1]?.startMs).toBe(at('10:25:00'));
+    expect(credit.intervals.at(-1)?.endMs).toBe(at('10:29:45'));
   });
 
   it('caps an outage whose heartbeats were lost', () => {

@@ -7,8 +7,10 @@
  * - The start call records the server time `startedAt`. Right after it returns, the client sends
  *   heartbeat seq 1, then one heartbeat every `heartbeatIntervalMs` while the lesson is open and
  *   visible, with seq increasing by 1 and `clientMs` read from a monotonic clock.
- * - Heartbeats that fail to send are queued and sent later in order. The server stamps one
- *   `receivedAt` on every heartbeat of a batch. Seq numbers are never reused.
+ * - Heartbeats that fail to send are queued and sent later in order. While the queue is not
+ *   empty, new heartbeats join its end, because a seq received after a higher one is rejected.
+ *   The server stamps one `receivedAt` on every heartbeat of a batch. Seq numbers are never
+ *   reused.
  * - On hide the client sends (or queues) a heartbeat with `hidden: true`. On show it sends one at
  *   once with `resumed: true`. Either flag alone keeps the hidden time out of the credit. Without
  *   both, the gap still credits at most `heartbeatIntervalMs + heartbeatToleranceMs`.
@@ -276,7 +278,7 @@ function acceptHeartbeats(
       reject(index, heartbeat, 'duplicate');
       continue;
     }
-    // From here on the seq is spent: a later copy is a duplicate even if this one is rejected,
+    // From here on the seq is spent. A later copy is a duplicate even if this one is rejected,
     // so resending a heartbeat can never turn a rejection into credit.
     seenSeqs.add(heartbeat.seq);
 
@@ -300,9 +302,9 @@ function acceptHeartbeats(
     }
 
     // Server time = client time + offset. The offset starts by mapping the first heartbeat to
-    // the session start and only grows: to place no heartbeat more than `maxQueueDelayMs`
-    // before its receipt, so a client clock that under-reports elapsed time cannot move credit
-    // back into idle time where it overlaps no other session.
+    // the session start. It only grows, so that no heartbeat is placed more than
+    // `maxQueueDelayMs` before its receipt and a client clock that under-reports elapsed time
+    // cannot move credit back into idle time, where it would overlap no other session.
     const floorOffsetMs = heartbeat.receivedAt - heartbeat.clientMs - rules.maxQueueDelayMs;
     clockOffsetMs = Math.max(clockOffsetMs ?? session.startedAt - anchorClientMs, floorOffsetMs);
     accepted.push({

@@ -9,6 +9,8 @@ import {
   videoLesson,
 } from './heartbeat-builders.js';
 import type { PlayOptions } from './heartbeat-builders.js';
+import { DEFAULT_CREDIT_RULES } from './credit-rules.js';
+import type { HeartbeatInput } from './crediting.js';
 import { mergeRanges } from './intervals.js';
 import { creditLearner } from './learner-credit.js';
 import type { SessionRecord } from './learner-credit.js';
@@ -79,6 +81,34 @@ describe('creditLearner', () => {
     }
     expect(intervals[0]?.startMs).toBe(at('10:00:00'));
     expect(intervals.at(-1)?.endMs).toBe(at('10:07:30'));
+  });
+
+  it('limits credit moved back by a slow client clock', () => {
+    const lesson = articleLesson('lesson-1', 100_000);
+    const phone = record('phone', lesson, '10:00:00', '11:00:00');
+    // A script starts a session at 09:00, idles, then from 10:00:15 to 11:00:00 sends live
+    // heartbeats whose clock claims they were produced from 09:00:15 on.
+    const scriptStart = at('09:00:00');
+    const scriptBeats: HeartbeatInput[] = [
+      { sessionId: 'script', seq: 1, clientMs: 0, receivedAt: scriptStart },
+    ];
+    for (let seq = 2; seq <= 241; seq++) {
+      scriptBeats.push({
+        sessionId: 'script',
+        seq,
+        clientMs: (seq - 1) * 15 * SECOND,
+        receivedAt: at('10:00:15') + (seq - 2) * 15 * SECOND,
+      });
+    }
+    const script = { session: session('script', lesson, scriptStart), heartbeats: scriptBeats };
+    const trusting = { ...DEFAULT_CREDIT_RULES, maxQueueDelayMs: 1e12 };
+
+    const credit = creditLearner([phone, script]);
+    const trustingCredit = creditLearner([phone, script], trusting);
+
+    // 09:00:00 to 09:00:15, then 09:50:15 to 11:00:00: the script gains at most 10 min.
+    expect(credit.creditedMs).toBe(4_200 * SECOND);
+    expect(trustingCredit.creditedMs).toBe(7_200 * SECOND);
   });
 
   it('caps a video over all its sessions', () => {
