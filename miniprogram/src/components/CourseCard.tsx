@@ -3,6 +3,7 @@ import Taro from '@tarojs/taro';
 import type { CourseSummary } from '@wxlearn/api-types';
 
 import { routes } from '../routes';
+import { markdownToPlainText } from './markdown/parse';
 import './course-card.scss';
 
 /** Returns the short facts line of a course, such as "数据库系统 · 12 节 · 4 学时". */
@@ -19,11 +20,13 @@ export function courseFacts(course: CourseSummary): string {
 /** Renders a course for a list. Tapping it opens the course detail page. */
 export function CourseCard({ course, testId }: { course: CourseSummary; testId: string }) {
   const open = () => void Taro.navigateTo({ url: routes.courseDetail(course.id) });
+  // Summaries are cut from Markdown descriptions, so any markup left in one is removed here.
+  const summary = markdownToPlainText(course.summary);
   return (
     <View className="course-card" data-testid={testId} data-course-id={course.id} onClick={open}>
       <Text className="course-card-title">{course.title}</Text>
       <Text className="course-card-facts">{courseFacts(course)}</Text>
-      {course.summary !== '' && <Text className="course-card-summary">{course.summary}</Text>}
+      {summary !== '' && <Text className="course-card-summary">{summary}</Text>}
     </View>
   );
 }

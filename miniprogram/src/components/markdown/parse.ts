@@ -295,3 +295,41 @@ function parseLines(lines: string[]): Block[] {
 export function parseMarkdown(markdown: string): Block[] {
   return parseLines(markdown.replace(/\r\n?/g, '\n').split('\n'));
 }
+
+/** Appends the text of each block to `texts`, one entry per paragraph, list item or table cell. */
+function collectBlockTexts(blocks: Block[], texts: string[]): void {
+  for (const block of blocks) {
+    switch (block.type) {
+      case 'heading':
+      case 'paragraph':
+        texts.push(plainText(block.content));
+        break;
+      case 'list':
+        for (const item of block.items) texts.push(plainText(item.content));
+        break;
+      case 'code':
+        texts.push(block.text);
+        break;
+      case 'quote':
+        collectBlockTexts(block.blocks, texts);
+        break;
+      case 'table':
+        for (const row of [block.header, ...block.rows]) {
+          for (const cell of row) texts.push(plainText(cell));
+        }
+        break;
+      case 'rule':
+        break;
+    }
+  }
+}
+
+/**
+ * Returns the text of a Markdown document on one line, for previews such as list summaries: markup,
+ * link targets, list markers and HTML tags are removed, and blocks are joined with spaces.
+ */
+export function markdownToPlainText(markdown: string): string {
+  const texts: string[] = [];
+  collectBlockTexts(parseMarkdown(markdown), texts);
+  return texts.join(' ').replace(/\s+/g, ' ').trim();
+}

@@ -18,10 +18,10 @@ export interface LessonProgress {
 }
 
 /**
- * Returns the credited time a lesson requires before it can complete, in ms: the page count
- * times `documentMinSecondsPerPage` for a document, the reading time at `articleWordsPerMinute`
- * for an article (rounded up to a whole ms), and 0 for a video, which completes by coverage.
- * A missing page or word count gives 0.
+ * Returns the credited time in ms that a lesson requires before it can complete. A document
+ * requires its page count times `documentMinSecondsPerPage`. An article requires its reading
+ * time at `articleWordsPerMinute`, rounded up to a whole ms. A video requires 0, because it
+ * completes by coverage. A missing page or word count gives 0.
  */
 export function minimumCreditMs(
   lesson: LessonFacts,

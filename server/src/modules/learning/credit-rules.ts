@@ -14,7 +14,7 @@ export interface CreditRules {
    */
   clockSkewMs: number;
   /**
-   * Longest time a heartbeat is taken to have waited in the client's queue before it was
+   * Maximum time a heartbeat is taken to have waited in the client's queue before it was
    * received, in ms. A heartbeat whose clock claims an older production time is placed on the
    * server timeline this long before its receipt instead. A higher value places honest replays
    * of old queues more exactly, but lets a client clock that under-reports elapsed time move

@@ -4,6 +4,8 @@ import type { CourseDetail, EnrolmentView, LessonType } from '@wxlearn/api-types
 import { useState } from 'react';
 
 import { courseFacts } from '../../../components/CourseCard';
+import { Markdown } from '../../../components/markdown/Markdown';
+import { markdownToPlainText } from '../../../components/markdown/parse';
 import { StatusView } from '../../../components/StatusView';
 import { useRemoteData } from '../../../hooks/useRemoteData';
 import { readParam, routes } from '../../../routes';
@@ -68,7 +70,6 @@ function CourseBody({ course }: { course: CourseDetail }) {
   const copyWebsite = (url: string) => {
     void Taro.setClipboardData({ data: url });
   };
-  const paragraphs = course.description.split(/\n+/).filter((line) => line.trim() !== '');
 
   return (
     <View>
@@ -89,13 +90,13 @@ function CourseBody({ course }: { course: CourseDetail }) {
       <View className="section">
         <Text className="section-title">课程简介</Text>
         <View className="card">
-          {paragraphs.map((paragraph, index) => (
-            <Text key={index} className="course-paragraph">
-              {paragraph}
-            </Text>
-          ))}
+          <View className="course-description">
+            <Markdown source={course.description} testId="course-description" />
+          </View>
           {course.prerequisites && (
-            <Text className="course-paragraph muted">{`先修要求：${course.prerequisites}`}</Text>
+            <Text className="course-paragraph muted">
+              {`先修要求：${markdownToPlainText(course.prerequisites)}`}
+            </Text>
           )}
           {course.website && (
             <Text className="course-website" onClick={() => copyWebsite(course.website ?? '')}>
