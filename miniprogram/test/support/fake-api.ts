@@ -90,8 +90,19 @@ function summary(id: string, title: string, category: string, lessonCount: numbe
   };
 }
 
+/** Description of the first course, in Markdown as imported course pages have it. */
+const MARKDOWN_DESCRIPTION = [
+  '这门课配套一个教学用的关系型数据库 [bustub](https://github.com/cmu-db/bustub)。',
+  '',
+  '四个 Project 从 `Project #1` 做到 `Project #4`，**循序渐进**。',
+].join('\n');
+
 const COURSES: CourseSummary[] = [
-  summary('65a000000000000000000001', 'CMU 15-445：数据库系统', '数据库系统', 3),
+  {
+    ...summary('65a000000000000000000001', 'CMU 15-445：数据库系统', '数据库系统', 3),
+    // Markup the app must not show in a list.
+    summary: '配套教学数据库 [bustub](https://github.com/cmu-db/bustub)，实现 `Buffer Pool`。',
+  },
   summary('65a000000000000000000002', 'MIT 6.S081：操作系统工程', '操作系统', 0),
   summary('65a000000000000000000003', 'CS61A：计算机程序的构造和解释', '编程入门', 0),
 ];
@@ -163,7 +174,7 @@ function courseDetail(course: CourseSummary, enrolledAt: string | undefined): Co
   const first = course.id === COURSES[0]?.id;
   return {
     ...course,
-    description: `${course.title}是一门经典课程。\n适合自学。`,
+    description: first ? MARKDOWN_DESCRIPTION : `${course.title}是一门经典课程。\n适合自学。`,
     prerequisites: '无',
     website: 'https://example.com/course',
     chapters: first
