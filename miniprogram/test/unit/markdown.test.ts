@@ -1,7 +1,12 @@
 import { describe, expect, test } from 'vitest';
 
 import { htmlToText } from '../../src/components/markdown/html-text';
-import { parseInline, parseMarkdown, plainText } from '../../src/components/markdown/parse';
+import {
+  markdownToPlainText,
+  parseInline,
+  parseMarkdown,
+  plainText,
+} from '../../src/components/markdown/parse';
 
 describe('parseMarkdown', () => {
   test('reads a course page', () => {
@@ -161,6 +166,28 @@ describe('parseInline', () => {
 
   test('leaves a lone asterisk as text', () => {
     expect(parseInline('a * b')).toEqual([{ type: 'text', text: 'a * b' }]);
+  });
+});
+
+describe('markdownToPlainText', () => {
+  test('keeps link text and drops targets', () => {
+    const text = markdownToPlainText(
+      '配套数据库 [bustub](https://github.com/cmu-db/bustub)，实现 `Buffer Pool`。',
+    );
+    expect(text).toBe('配套数据库 bustub，实现 Buffer Pool。');
+  });
+
+  test('joins blocks on one line', () => {
+    const source = '## 简介\n\n第一段**重点**。\n\n- 甲\n- 乙\n\n> 引用\n\n| 列 |\n| --- |\n| 值 |';
+    expect(markdownToPlainText(source)).toBe('简介 第一段重点。 甲 乙 引用 列 值');
+  });
+
+  test('drops HTML tags and images', () => {
+    expect(markdownToPlainText('<b>粗体</b> ![封面](a.png) 文字')).toBe('粗体 封面 文字');
+  });
+
+  test('leaves plain text unchanged', () => {
+    expect(markdownToPlainText('C++ 与 Python 3.12，适合自学。')).toBe('C++ 与 Python 3.12，适合自学。');
   });
 });
 

@@ -1,7 +1,7 @@
 // Import CLI: loads the public data (course catalog, question banks, a generated organisation and
-// roster) or a customer's files into the database at MONGODB_URI. Every step upserts by a natural
-// key, so running it again changes nothing; a file with errors is reported with file, line and
-// reason and nothing of it is written.
+// roster) or a customer's files into the database at MONGODB_URI. Every step writes by a natural
+// key, so running it again changes nothing. A file with errors is reported with file, line and
+// reason, and nothing of it is written.
 //
 //   node --import tsx scripts/src/import/cli.ts all [--if-empty] [--data DIR] [--employees N]
 //   ... catalog [--data DIR]            ... org [--employees N]

@@ -8,7 +8,7 @@ import { readRoster } from './parse/roster.js';
 import type { EmployeeRecord, OrgUnitRecord, ParseProblem } from './parse/types.js';
 
 const BATCH_SIZE = 1000;
-// FerretDB v1.24 on PostgreSQL stops answering when one update command modifies 60 existing
+// FerretDB v1.24 on PostgreSQL stops responding when one update command modifies 60 existing
 // documents (10 worked; seen with both _id and unique-field filters), so updates go in small
 // bulks. Inserts are not affected.
 const UPDATE_BATCH_SIZE = 8;
@@ -116,9 +116,8 @@ function fingerprint(document: Record<string, unknown>, fields: readonly string[
 }
 
 /**
- * Reads the key and compared fields of every stored document once. FerretDB v1 evaluates an
- * equality filter by scanning the collection, so one upsert per row turns quadratic (a second
- * import of 3,088 units took minutes); one read plus writes by `_id` stays linear.
+ * Reads the key and compared fields of every stored document once, so that a re-import writes
+ * nothing for identical rows and updates changed rows by `_id` instead of one upsert per row.
  */
 async function loadExisting<Doc>(model: Model<Doc>, key: string, fields: readonly string[]) {
   const existing: Existing = new Map();
