@@ -12,9 +12,9 @@ describe('loadBotConfig', () => {
   });
 
   it('lists every problem at once', () => {
-    expect(() => loadBotConfig({ BOT_SERVER_URL: 'not a url', BOT_SERVICE_TOKEN: 'short' })).toThrow(
-      /BOT_SERVER_URL[\s\S]*BOT_SERVICE_TOKEN/,
-    );
+    expect(() =>
+      loadBotConfig({ BOT_SERVER_URL: 'not a url', BOT_SERVICE_TOKEN: 'short' }),
+    ).toThrow(/BOT_SERVER_URL[\s\S]*BOT_SERVICE_TOKEN/);
   });
 
   it('requires a puppet token for the service puppet', () => {

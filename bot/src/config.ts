@@ -7,7 +7,9 @@ import { z } from 'zod';
 const schema = z.object({
   BOT_SERVER_URL: z.url().default('http://127.0.0.1:3000'),
   BOT_SERVICE_TOKEN: z.string().min(32, 'BOT_SERVICE_TOKEN must be at least 32 characters'),
-  BOT_PUPPET: z.enum(['wechaty-puppet-mock', 'wechaty-puppet-service']).default('wechaty-puppet-mock'),
+  BOT_PUPPET: z
+    .enum(['wechaty-puppet-mock', 'wechaty-puppet-service'])
+    .default('wechaty-puppet-mock'),
   BOT_PUPPET_TOKEN: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -29,6 +31,8 @@ export function loadBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
     .safeParse(env);
   if (result.success) return result.data;
 
-  const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `  - ${issue.path.join('.')}: ${issue.message}`,
+  );
   throw new Error(`Invalid bot configuration:\n${problems.join('\n')}`);
 }

@@ -58,12 +58,20 @@ beforeAll(() => {
 describe('h5 build', () => {
   test('index.html loads its assets from /', () => {
     const html = readFileSync(path.join(distDir, 'index.html'), 'utf8');
-    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] ?? '');
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)]
+      .map((match) => match[1] ?? '')
+      .filter((asset) => !asset.startsWith('data:'));
     expect(assets.length).toBeGreaterThanOrEqual(2);
     for (const asset of assets) {
       expect(asset.startsWith('/'), asset).toBe(true);
       expect(existsSync(path.join(distDir, asset)), asset).toBe(true);
     }
+  });
+
+  test('index.html has an inline icon', () => {
+    // Without an icon link, browsers request /favicon.ico on every page load.
+    const html = readFileSync(path.join(distDir, 'index.html'), 'utf8');
+    expect(html).toMatch(/<link rel="?icon"? href="?data:image\/svg\+xml,/);
   });
 
   describe.skipIf(!existsSync(CHROMIUM))('in Chromium', () => {
@@ -99,7 +107,11 @@ describe('h5 build', () => {
       await byTestId(page, 'search-input').locator('input').fill('数据库');
       await byTestId(page, 'search-button').click();
       await expect.poll(() => byTestId(page, 'course-result').count()).toBe(1);
-      expect(await byTestId(page, 'course-result').innerText()).toContain('CMU 15-445');
+      const result = await byTestId(page, 'course-result').innerText();
+      expect(result).toContain('CMU 15-445');
+      expect(result).toContain('配套教学数据库 bustub，实现 Buffer Pool。');
+      expect(result).not.toContain('](');
+      expect(result).not.toContain('`');
       expect(await byTestId(page, 'search-total').innerText()).toBe('共 1 门课程');
       await screenshot(page, '2-search');
     });
@@ -110,6 +122,15 @@ describe('h5 build', () => {
         .poll(() => byTestId(page, 'course-title').innerText())
         .toBe('CMU 15-445：数据库系统');
       await expect.poll(() => byTestId(page, 'lesson-item').count()).toBe(3);
+      const description = byTestId(page, 'course-description');
+      const descriptionText = await description.innerText();
+      expect(descriptionText).toContain('关系型数据库 bustub。');
+      expect(descriptionText).toContain('循序渐进');
+      expect(descriptionText).not.toContain('](');
+      expect(descriptionText).not.toContain('`');
+      expect(descriptionText).not.toContain('**');
+      expect(await description.locator('.md-link').innerText()).toBe('bustub');
+      expect(await description.locator('.md-paragraph').count()).toBe(2);
       await byTestId(page, 'enrol-button').click();
       await expect.poll(() => byTestId(page, 'enrolled-badge').count()).toBe(1);
       expect(server.requests.some((item) => item.path.endsWith('/enrolment'))).toBe(true);
@@ -187,6 +208,50 @@ describe('h5 build', () => {
       await byTestId(page, 'binding-submit').click();
       await expect.poll(() => byTestId(page, 'binding-info').innerText()).toContain('工号：E1001');
       await screenshot(page, '7-me');
+    });
+
+    test('page load failure shows a toast', async () => {
+      // A new browser context, so that no page chunk beyond the home page's is loaded yet.
+      const offlinePage = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      const errors: string[] = [];
+      offlinePage.on('pageerror', (error) => errors.push(error.message));
+      const toast = offlinePage.locator('.taro__toast').locator('visible=true');
+      const tab = (text: string) => offlinePage.locator('.taro-tabbar__tabbar').getByText(text);
+      const chunkPattern = /\/(js|css)\//;
+      const abortChunks = () =>
+        offlinePage.route(chunkPattern, (route) => route.abort('internetdisconnected'));
+      try {
+        await offlinePage.goto(`${server.url}/?learner=h5-offline`);
+        await expect.poll(() => byTestId(offlinePage, 'category-item').count()).toBe(3);
+
+        // A tab page: the previous page stays, with the network message.
+        await abortChunks();
+        await tab('我的').click();
+        await expect.poll(() => toast.innerText()).toBe('网络不给力，请检查网络后重试');
+        expect(await byTestId(offlinePage, 'category-item').count()).toBe(3);
+        expect(errors).toEqual([]);
+
+        // Tapping again once the network is back loads the page.
+        await offlinePage.unroute(chunkPattern);
+        await tab('我的').click();
+        await expect.poll(() => byTestId(offlinePage, 'profile').count()).toBe(1);
+
+        // A page opened with navigateTo, after the first toast has gone.
+        await tab('首页').click();
+        await expect.poll(() => byTestId(offlinePage, 'category-item').count()).toBe(3);
+        await expect.poll(() => toast.count(), { timeout: 5_000 }).toBe(0);
+        await abortChunks();
+        await byTestId(offlinePage, 'category-item').first().click();
+        await expect.poll(() => toast.innerText()).toBe('网络不给力，请检查网络后重试');
+        expect(await byTestId(offlinePage, 'category-item').count()).toBe(3);
+
+        await offlinePage.unroute(chunkPattern);
+        await byTestId(offlinePage, 'category-item').first().click();
+        await expect.poll(() => byTestId(offlinePage, 'search-total').count()).toBe(1);
+        expect(errors).toEqual([]);
+      } finally {
+        await offlinePage.close();
+      }
     });
   });
 });

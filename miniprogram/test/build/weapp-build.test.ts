@@ -164,6 +164,18 @@ describe('weapp build', () => {
     expect(page.dom.innerHTML).toContain('md-list-item');
   });
 
+  test('course page renders description Markdown', async () => {
+    const page = simulator.openPage('packages/course/detail/index', {
+      id: '65a000000000000000000001',
+    });
+    await waitFor(() => page.dom.textContent?.includes('循序渐进') ?? false);
+    const text = page.dom.textContent ?? '';
+    expect(text).toContain('关系型数据库 bustub。');
+    expect(text).not.toContain('](');
+    expect(text).not.toContain('`');
+    expect(page.dom.innerHTML).toContain('md-link');
+  });
+
   test('passes miniprogram-ci code-quality checks', () => {
     const script = path.join(__dirname, 'code-quality.mjs');
     // Run without network where possible, so the check provably stays offline.
