@@ -215,7 +215,8 @@ describe('h5 build', () => {
       const offlinePage = await browser.newPage({ viewport: { width: 390, height: 844 } });
       const errors: string[] = [];
       offlinePage.on('pageerror', (error) => errors.push(error.message));
-      const toast = offlinePage.locator('.taro__toast').locator('visible=true');
+      // The toast's own element has no size (its children are fixed), so look at its text line.
+      const toast = offlinePage.locator('.taro__toast p').locator('visible=true');
       const tab = (text: string) => offlinePage.locator('.taro-tabbar__tabbar').getByText(text);
       const chunkPattern = /\/(js|css)\//;
       const abortChunks = () =>
@@ -227,7 +228,9 @@ describe('h5 build', () => {
         // A tab page: the previous page stays, with the network message.
         await abortChunks();
         await tab('我的').click();
-        await expect.poll(() => toast.innerText()).toBe('网络不给力，请检查网络后重试');
+        await expect
+          .poll(() => toast.allInnerTexts(), { timeout: 10_000 })
+          .toEqual(['网络不给力，请检查网络后重试']);
         expect(await byTestId(offlinePage, 'category-item').count()).toBe(3);
         expect(errors).toEqual([]);
 
@@ -242,7 +245,9 @@ describe('h5 build', () => {
         await expect.poll(() => toast.count(), { timeout: 5_000 }).toBe(0);
         await abortChunks();
         await byTestId(offlinePage, 'category-item').first().click();
-        await expect.poll(() => toast.innerText()).toBe('网络不给力，请检查网络后重试');
+        await expect
+          .poll(() => toast.allInnerTexts(), { timeout: 10_000 })
+          .toEqual(['网络不给力，请检查网络后重试']);
         expect(await byTestId(offlinePage, 'category-item').count()).toBe(3);
 
         await offlinePage.unroute(chunkPattern);

@@ -182,12 +182,14 @@ describe('markdownToPlainText', () => {
     expect(markdownToPlainText(source)).toBe('简介 第一段重点。 甲 乙 引用 列 值');
   });
 
-  test('drops HTML tags and images', () => {
+  test('drops HTML tags, keeps image alt', () => {
     expect(markdownToPlainText('<b>粗体</b> ![封面](a.png) 文字')).toBe('粗体 封面 文字');
   });
 
   test('leaves plain text unchanged', () => {
-    expect(markdownToPlainText('C++ 与 Python 3.12，适合自学。')).toBe('C++ 与 Python 3.12，适合自学。');
+    expect(markdownToPlainText('C++ 与 Python 3.12，适合自学。')).toBe(
+      'C++ 与 Python 3.12，适合自学。',
+    );
   });
 });
 

@@ -325,8 +325,8 @@ function collectBlockTexts(blocks: Block[], texts: string[]): void {
 }
 
 /**
- * Returns the text of a Markdown document on one line, for previews such as list summaries: markup,
- * link targets, list markers and HTML tags are removed, and blocks are joined with spaces.
+ * Returns the text of a Markdown document on one line, for previews such as list summaries. It
+ * removes markup, link targets, list markers and HTML tags, and joins blocks with spaces.
  */
 export function markdownToPlainText(markdown: string): string {
   const texts: string[] = [];
