@@ -31,7 +31,7 @@ vitest_suite() {
 }
 
 step typecheck npm run typecheck --silent
-step lint npx eslint .
+step lint npm run lint --silent
 step "scripts tests" vitest_suite scripts scripts
 step "server tests" vitest_suite server server
 step "bot tests" vitest_suite bot bot
