@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './auth.js';
 export * from './catalog.js';
 export * from './quizzes.js';
+export * from './learning.js';

@@ -11,6 +11,7 @@ import { AuthService } from './modules/auth/auth.service.js';
 import { createAuthRouter } from './modules/auth/auth.routes.js';
 import { createCatalogRouter } from './modules/catalog/catalog.routes.js';
 import { createLearnersRouter } from './modules/learners/learners.routes.js';
+import { createLearningRouter } from './modules/learning/learning.routes.js';
 import { createQuizzesRouter } from './modules/quizzes/quizzes.routes.js';
 import { WechatClient } from './wechat/api-client.js';
 
@@ -19,6 +20,8 @@ export interface AppDeps {
   logger: Logger;
   wechat: WechatClient;
   auth: AuthService;
+  /** Server clock of the learning ledger; tests set it to control time. */
+  now?: () => Date;
 }
 
 export function createDeps(config: Config, logger: Logger): AppDeps {
@@ -55,6 +58,7 @@ export function createApp(deps: AppDeps): Koa {
     createLearnersRouter(deps),
     createCatalogRouter(deps),
     createQuizzesRouter(deps),
+    createLearningRouter(deps),
   ];
   for (const router of routers) {
     app.use(router.routes());

@@ -1,12 +1,14 @@
 // Import CLI: loads the public data (course catalog, question banks, a generated organisation and
 // roster) or a customer's files into the database at MONGODB_URI. Every step writes by a natural
-// key, so running it again changes nothing. A file with errors is reported with file, line and
-// reason, and nothing of it is written.
+// key, so running it again changes nothing. Problems are reported with file, line and reason. A
+// course, question or roster file with errors imports nothing; a legacy-records file imports its
+// valid rows, because each row is an independent record, and reports the rest.
 //
 //   node --import tsx scripts/src/import/cli.ts all [--if-empty] [--data DIR] [--employees N]
 //   ... catalog [--data DIR]            ... org [--employees N]
 //   ... questions FILE --format gift|moodle|sheet [--bank NAME]
 //   ... roster FILE                     ... roster-sample [--count N]
+//   ... legacy FILE [--source NAME]
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +22,7 @@ import {
 import { EmployeeModel } from '@wxlearn/server/modules/org/employee.model.js';
 import { repoRoot } from '../db/paths.js';
 import { importCatalogDirectory } from './catalog.js';
+import { importLegacyRecordsFile } from './legacy-records.js';
 import { importEmployees, importOrgUnits, importRosterFile } from './org.js';
 import { generateEmployees, generateOrg } from './parse/org.js';
 import { parseGiftFile } from './parse/gift.js';
@@ -34,14 +37,18 @@ const logger = pino(
   pino.destination(2),
 );
 
-const USAGE = `usage: cli.ts <all|catalog|org|questions|roster|roster-sample> [options]
+const USAGE = `usage: cli.ts <all|catalog|org|questions|roster|roster-sample|legacy> [options]
   all [--if-empty] [--data DIR] [--employees N]   everything below from the public data;
                                                    --if-empty skips a database already imported
   catalog [--data DIR]                             the Chinese course catalog
   org [--employees N]                              generated org tree and roster (default 2000)
   questions FILE --format gift|moodle|sheet [--bank NAME]
   roster FILE                                      a customer's roster, CSV or xlsx
-  roster-sample [--count N]                        print a few employees to bind a learner to`;
+  roster-sample [--count N]                        print a few employees to bind a learner to
+  legacy FILE [--source NAME]                      old-system training records, CSV or xlsx;
+                                                   NAME fills blank or missing 来源系统 cells;
+                                                   prints the rows not imported; exits 1 when a
+                                                   row is unmatched, conflicting or invalid`;
 
 type QuestionFormat = 'gift' | 'moodle' | 'sheet';
 
@@ -52,6 +59,7 @@ interface Options {
   format?: QuestionFormat;
   bank?: string;
   count: number;
+  source?: string;
 }
 
 function parseOptions(args: string[]): { command: string; files: string[]; options: Options } {
@@ -65,6 +73,7 @@ function parseOptions(args: string[]): { command: string; files: string[]; optio
       format: { type: 'string' },
       bank: { type: 'string' },
       count: { type: 'string', default: '5' },
+      source: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -94,6 +103,7 @@ function parseOptions(args: string[]): { command: string; files: string[]; optio
       format,
       bank: values.bank,
       count: Number(values.count) || 5,
+      source: values.source,
     },
   };
 }
@@ -281,6 +291,35 @@ async function run(command: string, files: string[], options: Options): Promise<
         report.imported ? 'roster imported' : 'roster rejected: nothing was imported',
       );
       return report.imported;
+    }
+    case 'legacy': {
+      if (files.length !== 1 || !files[0]) throw new UsageError('legacy needs exactly one FILE');
+      const report = await importLegacyRecordsFile(path.resolve(files[0]), {
+        sourceSystem: options.source,
+      });
+      // The report is this command's output, so it goes to stdout: one line per row not imported.
+      for (const problem of report.problems) {
+        const where = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}`;
+        process.stdout.write(`${where}\t${problem.outcome}\t${problem.reason}\n`);
+      }
+      const counts = {
+        rows: report.rows,
+        imported: report.imported,
+        duplicates: report.duplicates,
+        unmatched: report.unmatched,
+        conflicting: report.conflicting,
+        invalid: report.invalid,
+      };
+      process.stdout.write(
+        `${Object.entries(counts)
+          .map(([name, count]) => `${name} ${count}`)
+          .join(', ')}\n`,
+      );
+      logger.info(
+        { file: report.file, accepted: report.accepted, ...counts },
+        report.accepted ? 'legacy file processed' : 'legacy file rejected: nothing was imported',
+      );
+      return report.accepted && report.unmatched + report.conflicting + report.invalid === 0;
     }
     case 'roster-sample':
       await printRosterSample(options.count);
