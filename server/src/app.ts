@@ -13,6 +13,10 @@ import { createCatalogRouter } from './modules/catalog/catalog.routes.js';
 import { createLearnersRouter } from './modules/learners/learners.routes.js';
 import { createLearningRouter } from './modules/learning/learning.routes.js';
 import { createQuizzesRouter } from './modules/quizzes/quizzes.routes.js';
+// The hours models have no routes yet; importing them registers their unique indexes for
+// ensureIndexes() at start-up, which the legacy-record import and requirements rely on.
+import './modules/hours/hour-requirement.model.js';
+import './modules/hours/legacy-record.model.js';
 import { WechatClient } from './wechat/api-client.js';
 
 export interface AppDeps {
