@@ -327,6 +327,24 @@ async function loadStoredHours(employeeNos: readonly string[]): Promise<Map<stri
  * Inserts records, counting those that a concurrent import inserted first as duplicates. Returns
  * the lines of those duplicates.
  */
+/** Inserts documents one at a time; returns the lines of rows that were already stored. */
+async function insertOneByOne(
+  rows: readonly LegacyRow[],
+  documents: readonly Record<string, unknown>[],
+): Promise<number[]> {
+  const duplicateLines: number[] = [];
+  for (const [index, document] of documents.entries()) {
+    try {
+      await LegacyRecordModel.create(document);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const row = rows[index];
+      if (row) duplicateLines.push(row.line);
+    }
+  }
+  return duplicateLines;
+}
+
 async function insertRecords(file: string, rows: readonly LegacyRow[]): Promise<number[]> {
   const duplicateLines: number[] = [];
   const fileName = path.basename(file);
@@ -346,13 +364,16 @@ async function insertRecords(file: string, rows: readonly LegacyRow[]): Promise<
     } catch (error) {
       const writeErrors = (error as { writeErrors?: { index: number; code?: number }[] })
         .writeErrors;
-      if (!writeErrors || !writeErrors.every((writeError) => isDuplicateKeyError(writeError))) {
-        throw error;
+      if (writeErrors?.every((writeError) => isDuplicateKeyError(writeError))) {
+        for (const writeError of writeErrors) {
+          const row = chunk[writeError.index];
+          if (row) duplicateLines.push(row.line);
+        }
+        continue;
       }
-      for (const writeError of writeErrors) {
-        const row = chunk[writeError.index];
-        if (row) duplicateLines.push(row.line);
-      }
+      // NOTE: a concurrent import once made this bulk insert fail with something other than
+      // duplicate-key errors on FerretDB; inserting the chunk row by row settles each row alone.
+      duplicateLines.push(...(await insertOneByOne(chunk, documents)));
     }
   }
   return duplicateLines;
