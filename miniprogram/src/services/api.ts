@@ -6,9 +6,14 @@ import type {
   CourseDetail,
   CoursePage,
   CourseQuery,
+  EndSessionRequest,
   EnrolmentView,
+  HeartbeatBatchResponse,
+  HeartbeatPayload,
+  LearningSessionView,
   LearnerProfile,
   LessonDetail,
+  LessonProgressView,
   MyCoursesResponse,
   QuizDetail,
   QuizPage,
@@ -58,6 +63,28 @@ export function createApi(client: ApiClient) {
       client.request<AttemptResult>('POST', `/api/attempts/${segment(attemptId)}/submit`),
     getAttemptResult: (attemptId: string) =>
       client.request<AttemptResult>('GET', `/api/attempts/${segment(attemptId)}/result`),
+
+    startLearningSession: (lessonId: string, clientSessionId: string) =>
+      client.request<LearningSessionView>('POST', '/api/learning/sessions', {
+        body: { lessonId, clientSessionId },
+      }),
+    sendHeartbeats: (sessionId: string, heartbeats: HeartbeatPayload[]) =>
+      client.request<HeartbeatBatchResponse>(
+        'POST',
+        `/api/learning/sessions/${segment(sessionId)}/heartbeats`,
+        { body: { heartbeats } },
+      ),
+    endLearningSession: (sessionId: string, body: EndSessionRequest) =>
+      client.request<HeartbeatBatchResponse>(
+        'POST',
+        `/api/learning/sessions/${segment(sessionId)}/end`,
+        { body },
+      ),
+    getLessonProgress: (lessonId: string) =>
+      client.request<LessonProgressView>(
+        'GET',
+        `/api/learning/lessons/${segment(lessonId)}/progress`,
+      ),
   };
 }
 

@@ -15,8 +15,12 @@ import type {
   CategoriesResponse,
   CourseDetail,
   CourseSummary,
+  HeartbeatBatchResponse,
+  HeartbeatPayload,
   LearnerProfile,
+  LearningSessionView,
   LessonDetail,
+  LessonProgressView,
   QuestionView,
   QuizSummary,
 } from '@wxlearn/api-types';
@@ -35,6 +39,22 @@ interface ScriptedFailure {
   remaining: number;
 }
 
+export interface FakeLearningSession {
+  view: LearningSessionView;
+  learnerId: string;
+  clientSessionId: string;
+  /** Accepted heartbeats in the order they arrived. */
+  accepted: HeartbeatPayload[];
+  /** Every seq received, accepted or not. */
+  receivedSeqs: Set<number>;
+}
+
+/** Heartbeat period of sessions started on the stand-in API. */
+export const FAKE_HEARTBEAT_INTERVAL_MS = 15_000;
+
+/** Resume position of the first session a learner starts on a lesson. */
+export const FAKE_FIRST_RESUME_POSITION = 0.4;
+
 export interface FakeApi {
   /** Origin such as `http://127.0.0.1:40123`. */
   url: string;
@@ -45,6 +65,13 @@ export interface FakeApi {
   rejectLoginCodesAsReused(count: number): void;
   /** Replies with `status` and `body` to the next `count` requests whose path is `pathname`. */
   failNext(pathname: string, status: number, body: unknown, count?: number): void;
+  /**
+   * Closes the connection without a response for the next `count` requests whose path starts
+   * with `pathPrefix`, as a lost network does.
+   */
+  dropNext(pathPrefix: string, count: number): void;
+  /** Learning sessions started so far, with the heartbeats each has accepted, by session id. */
+  learningSessions: Map<string, FakeLearningSession>;
   close(): Promise<void>;
 }
 
@@ -280,6 +307,8 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
   const enrolments = new Map<string, Map<string, string>>(); // learnerId -> courseId -> time
   const attempts = new Map<string, { learnerId: string; view: AttemptView }>();
   const failures = new Map<string, ScriptedFailure>();
+  const drops = new Map<string, number>(); // path prefix -> requests left to drop
+  const learningSessions = new Map<string, FakeLearningSession>();
   let reusedLogins = 0;
 
   function learnerFor(name: string): LearnerProfile {
@@ -514,6 +543,120 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
         return ok(grade(attempt.view));
       }
     }
+    if (pathname.startsWith('/api/learning/')) {
+      return routeLearning(method, pathname, learner, body);
+    }
+    throw new HttpFailure(404, 'not_found');
+  }
+
+  function lessonProgress(learnerId: string, lessonId: string): LessonProgressView {
+    const sessions = [...learningSessions.values()].filter(
+      (item) => item.learnerId === learnerId && item.view.lessonId === lessonId,
+    );
+    const heartbeats = sessions.flatMap((item) => item.accepted);
+    const positions = heartbeats.flatMap((item) =>
+      typeof item.position === 'number' ? [item.position] : [],
+    );
+    return {
+      lessonId,
+      creditedSeconds: 0,
+      complete: false,
+      watchedSeconds: null,
+      pagesSeen: null,
+      maxScrollRatio: positions.length > 0 ? Math.max(...positions) : null,
+      lastPosition: positions.at(-1) ?? null,
+    };
+  }
+
+  /** Accepts heartbeats in rising seq order, as the real ledger does, and rejects the rest. */
+  function receiveHeartbeats(
+    session: FakeLearningSession,
+    heartbeats: HeartbeatPayload[],
+  ): HeartbeatBatchResponse {
+    const acceptedSeqs: number[] = [];
+    const rejected: HeartbeatBatchResponse['rejected'] = [];
+    for (const heartbeat of heartbeats) {
+      const highest = session.accepted.at(-1)?.seq ?? 0;
+      if (session.view.endedAt !== null) {
+        rejected.push({ seq: heartbeat.seq, reason: 'after_end' });
+      } else if (session.receivedSeqs.has(heartbeat.seq)) {
+        rejected.push({ seq: heartbeat.seq, reason: 'duplicate' });
+      } else if (heartbeat.seq < highest) {
+        rejected.push({ seq: heartbeat.seq, reason: 'late' });
+      } else {
+        session.accepted.push(heartbeat);
+        acceptedSeqs.push(heartbeat.seq);
+      }
+      session.receivedSeqs.add(heartbeat.seq);
+    }
+    return {
+      sessionId: session.view.id,
+      acceptedSeqs,
+      rejected,
+      creditedSeconds: 0,
+      endedAt: session.view.endedAt,
+      lesson: lessonProgress(session.learnerId, session.view.lessonId),
+    };
+  }
+
+  function routeLearning(
+    method: string,
+    pathname: string,
+    learner: LearnerProfile,
+    body: unknown,
+  ): { status: number; body: unknown } {
+    const ok = (value: unknown) => ({ status: 200, body: value });
+    if (method === 'POST' && pathname === '/api/learning/sessions') {
+      const { lessonId, clientSessionId } = (body ?? {}) as Record<string, unknown>;
+      if (typeof lessonId !== 'string' || typeof clientSessionId !== 'string') {
+        throw new HttpFailure(400, 'validation_failed');
+      }
+      if (!lessonDetail(lessonId)) throw new HttpFailure(404, 'not_found');
+      const existing = [...learningSessions.values()].find(
+        (item) => item.learnerId === learner.id && item.clientSessionId === clientSessionId,
+      );
+      if (existing) return ok(existing.view);
+      const progress = lessonProgress(learner.id, lessonId);
+      const view: LearningSessionView = {
+        id: newId(),
+        lessonId,
+        startedAt: new Date().toISOString(),
+        endedAt: null,
+        resumePosition: progress.lastPosition ?? FAKE_FIRST_RESUME_POSITION,
+        heartbeatIntervalMs: FAKE_HEARTBEAT_INTERVAL_MS,
+      };
+      learningSessions.set(view.id, {
+        view,
+        learnerId: learner.id,
+        clientSessionId,
+        accepted: [],
+        receivedSeqs: new Set(),
+      });
+      return ok(view);
+    }
+    const sessionMatch = /^\/api\/learning\/sessions\/([0-9a-f]{24})\/(heartbeats|end)$/.exec(
+      pathname,
+    );
+    if (sessionMatch && method === 'POST') {
+      const session = learningSessions.get(sessionMatch[1] ?? '');
+      if (!session || session.learnerId !== learner.id) throw new HttpFailure(404, 'not_found');
+      if (sessionMatch[2] === 'heartbeats') {
+        const heartbeats = (body as { heartbeats?: unknown } | undefined)?.heartbeats;
+        if (!Array.isArray(heartbeats) || heartbeats.length < 1 || heartbeats.length > 200) {
+          throw new HttpFailure(400, 'validation_failed');
+        }
+        return ok(receiveHeartbeats(session, heartbeats as HeartbeatPayload[]));
+      }
+      const finalHeartbeat = (body as { finalHeartbeat?: HeartbeatPayload } | undefined)
+        ?.finalHeartbeat;
+      const response = receiveHeartbeats(session, finalHeartbeat ? [finalHeartbeat] : []);
+      session.view.endedAt ??= new Date().toISOString();
+      return ok({ ...response, endedAt: session.view.endedAt });
+    }
+    const progressMatch = /^\/api\/learning\/lessons\/([0-9a-f]{24})\/progress$/.exec(pathname);
+    if (progressMatch && method === 'GET') {
+      return ok(lessonProgress(learner.id, progressMatch[1] ?? ''));
+    }
     throw new HttpFailure(404, 'not_found');
   }
 
@@ -537,6 +680,12 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
       const method = request.method ?? 'GET';
       if (!url.pathname.startsWith('/api/')) {
         await serveStatic(url.pathname, response);
+        return;
+      }
+      const dropPrefix = [...drops.keys()].find((prefix) => url.pathname.startsWith(prefix));
+      if (dropPrefix !== undefined && (drops.get(dropPrefix) ?? 0) > 0) {
+        drops.set(dropPrefix, (drops.get(dropPrefix) ?? 0) - 1);
+        request.socket.destroy();
         return;
       }
       const requestId = newId();
@@ -597,6 +746,10 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
     failNext(pathname, status, body, count = 1) {
       failures.set(pathname, { status, body, remaining: count });
     },
+    dropNext(pathPrefix, count) {
+      drops.set(pathPrefix, count);
+    },
+    learningSessions,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
