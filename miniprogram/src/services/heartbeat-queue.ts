@@ -6,6 +6,9 @@ export const MAX_HEARTBEAT_BATCH = 200;
 
 const KEY_PREFIX = 'wxlearn.heartbeats.';
 
+/** Storage key of the list of session ids that have a stored queue. */
+const INDEX_KEY = 'wxlearn.heartbeat-sessions';
+
 /** Synchronous key-value storage, as `Taro.getStorageSync` and `Taro.setStorageSync` provide. */
 export interface KeyValueStorage {
   get(key: string): unknown;
@@ -49,6 +52,24 @@ export function heartbeatQueueKey(sessionId: string): string {
   return `${KEY_PREFIX}${sessionId}`;
 }
 
+/** Returns the ids of the sessions whose queue storage still contains heartbeats. */
+export function listStoredQueueSessions(storage: KeyValueStorage = taroStorage): string[] {
+  const index = storage.get(INDEX_KEY);
+  if (!Array.isArray(index)) return [];
+  return index.filter((item): item is string => typeof item === 'string');
+}
+
+function updateIndex(storage: KeyValueStorage, sessionId: string, present: boolean): void {
+  const sessions = listStoredQueueSessions(storage);
+  const listed = sessions.includes(sessionId);
+  if (present && !listed) storage.set(INDEX_KEY, [...sessions, sessionId]);
+  if (!present && listed) {
+    const rest = sessions.filter((item) => item !== sessionId);
+    if (rest.length === 0) storage.remove(INDEX_KEY);
+    else storage.set(INDEX_KEY, rest);
+  }
+}
+
 /**
  * Opens the queue of a session, with what an earlier run left in storage. Every change is written
  * to storage at once, so heartbeats survive the app being closed while offline.
@@ -64,8 +85,10 @@ export function openHeartbeatQueue(
     : { lastSeq: 0, heartbeats: [] };
 
   function persist(): void {
-    if (state.heartbeats.length === 0) storage.remove(key);
+    const empty = state.heartbeats.length === 0;
+    if (empty) storage.remove(key);
     else storage.set(key, state);
+    updateIndex(storage, sessionId, !empty);
   }
 
   return {

@@ -2,9 +2,11 @@
 export type MonotonicClock = () => number;
 
 /**
- * Returns the platform's monotonic clock: `performance.now()` where the JavaScript context has it
- * (H5, and the weapp JS engine on recent base libraries), else `Date.now()` held back so it never
- * decreases when the device clock is set back.
+ * Returns the platform's monotonic clock: `performance.now()` where the JavaScript context defines
+ * it (browsers, so H5), else `Date.now()` held back so it never decreases when the device clock is
+ * set back.
+ * NOTE: not checked on a device whether the weapp JS context defines `performance`, so weapp may
+ * use the fallback. `wx.getPerformance()` is not used here.
  */
 export function createMonotonicClock(): MonotonicClock {
   const performanceApi = (globalThis as { performance?: { now?: () => number } }).performance;

@@ -152,6 +152,24 @@ describe('h5 build', () => {
         .toBe('https://example.com/video.mp4');
     });
 
+    test('lesson shows resume and unsaved progress', async () => {
+      // Heartbeats cannot reach the server, so they stay in the offline queue.
+      server.dropNext('/api/learning/sessions/', 1000);
+      try {
+        await page.goto(
+          `${server.url}/#/packages/learning/lesson/index?id=65e000000000000000000001`,
+        );
+        await expect.poll(() => byTestId(page, 'lesson-resume').count()).toBe(1);
+        expect(await byTestId(page, 'lesson-resume').innerText()).toContain('上次学到约');
+        await expect
+          .poll(() => byTestId(page, 'progress-unsaved').innerText())
+          .toBe('学习进度尚未保存，联网后自动同步');
+        await screenshot(page, '4b-lesson-unsaved');
+      } finally {
+        server.dropNext('/api/learning/sessions/', 0);
+      }
+    });
+
     test('quiz saves answers and shows the score', async () => {
       await page.goto(`${server.url}/#/packages/quiz/quiz/index?id=65b000000000000000000001`);
       await byTestId(page, 'start-quiz').click();

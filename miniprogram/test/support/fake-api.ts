@@ -568,7 +568,10 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
     };
   }
 
-  /** Accepts heartbeats in rising seq order, as the real ledger does, and rejects the rest. */
+  /**
+   * Accepts each heartbeat whose seq is new and not below the highest accepted one, and rejects
+   * the rest as `duplicate`, `late` or, once the session has ended, `after_end`.
+   */
   function receiveHeartbeats(
     session: FakeLearningSession,
     heartbeats: HeartbeatPayload[],

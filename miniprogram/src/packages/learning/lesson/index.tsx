@@ -52,7 +52,7 @@ function LessonBody({ content }: { content: LessonContent }) {
   }
 }
 
-/** Where the learner stopped last time, in the unit of the lesson type. */
+/** Shows where the learner stopped last time, in the unit of the lesson type. */
 function ResumeHint({
   lesson,
   position,
