@@ -243,10 +243,15 @@ export class LearningService {
     }
     const ids = [...sessions.values()].map((item) => item._id);
 
-    const [ends, stored] = await Promise.all([
-      SessionEndModel.find({ sessionId: trusted({ $in: ids }) }).lean(),
-      HeartbeatModel.find({ sessionId: trusted({ $in: ids }) }).lean(),
+    // One equality query per session: FerretDB v1 passes an equality filter on to PostgreSQL but
+    // evaluates `$in` itself after reading the whole collection (166 ms against 4 ms with 3,000
+    // heartbeats stored, measured with explain).
+    const [endLists, beatLists] = await Promise.all([
+      Promise.all(ids.map((id) => SessionEndModel.find({ sessionId: id }).lean())),
+      Promise.all(ids.map((id) => HeartbeatModel.find({ sessionId: id }).lean())),
     ]);
+    const ends = endLists.flat();
+    const stored = beatLists.flat();
     const endOf = new Map(ends.map((end) => [end.sessionId.toHexString(), end.endedAt]));
     const beatsOf = new Map<string, HeartbeatInput[]>();
     for (const beat of stored) {
