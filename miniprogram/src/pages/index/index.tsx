@@ -3,12 +3,12 @@ import Taro, { useDidShow } from '@tarojs/taro';
 import { useRef } from 'react';
 
 import { CourseCard } from '../../components/CourseCard';
+import { QuizCard } from '../../components/QuizCard';
 import { SearchBar } from '../../components/SearchBar';
 import { EmptyView, StatusView } from '../../components/StatusView';
 import { useRemoteData } from '../../hooks/useRemoteData';
 import { routes } from '../../routes';
 import { getApi } from '../../services/api';
-import { formatDuration } from '../../utils/format';
 import './index.scss';
 
 export default function IndexPage() {
@@ -86,21 +86,7 @@ export default function IndexPage() {
         />
         {quizzes.data && quizzes.data.items.length === 0 && <EmptyView text="暂时没有测验" />}
         {quizzes.data?.items.map((quiz) => (
-          <View
-            key={quiz.id}
-            className="card quiz-item"
-            data-testid="quiz-item"
-            data-quiz-id={quiz.id}
-            onClick={() => openQuiz(quiz.id)}
-          >
-            <Text className="quiz-item-title">{quiz.title}</Text>
-            <Text className="muted">
-              {`${quiz.questionCount} 题 · 及格 ${quiz.passPercent}%`}
-              {quiz.timeLimitSeconds !== null
-                ? ` · 限时 ${formatDuration(quiz.timeLimitSeconds)}`
-                : ''}
-            </Text>
-          </View>
+          <QuizCard key={quiz.id} quiz={quiz} testId="quiz-item" onOpen={openQuiz} />
         ))}
       </View>
     </View>

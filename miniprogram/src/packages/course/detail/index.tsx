@@ -6,12 +6,12 @@ import { useState } from 'react';
 import { courseFacts } from '../../../components/CourseCard';
 import { Markdown } from '../../../components/markdown/Markdown';
 import { markdownToPlainText } from '../../../components/markdown/parse';
+import { QuizCard } from '../../../components/QuizCard';
 import { StatusView } from '../../../components/StatusView';
 import { useRemoteData } from '../../../hooks/useRemoteData';
 import { readParam, routes } from '../../../routes';
 import { getApi } from '../../../services/api';
 import { userMessageOf } from '../../../services/errors';
-import { formatDuration } from '../../../utils/format';
 import './index.scss';
 
 const LESSON_TYPE_LABELS: Record<LessonType, string> = {
@@ -132,21 +132,7 @@ function CourseBody({ course }: { course: CourseDetail }) {
         <View className="section">
           <Text className="section-title">课程测验</Text>
           {course.quizzes.map((quiz) => (
-            <View
-              key={quiz.id}
-              className="card quiz-item"
-              data-testid="course-quiz-item"
-              data-quiz-id={quiz.id}
-              onClick={() => openQuiz(quiz.id)}
-            >
-              <Text className="chapter-title">{quiz.title}</Text>
-              <Text className="muted">
-                {`${quiz.questionCount} 题 · 及格 ${quiz.passPercent}%`}
-                {quiz.timeLimitSeconds !== null
-                  ? ` · 限时 ${formatDuration(quiz.timeLimitSeconds)}`
-                  : ''}
-              </Text>
-            </View>
+            <QuizCard key={quiz.id} quiz={quiz} testId="course-quiz-item" onOpen={openQuiz} />
           ))}
         </View>
       )}
