@@ -12,7 +12,7 @@ export function quizFacts(quiz: QuizSummary): string {
     : `${facts} · 限时 ${formatDuration(quiz.timeLimitSeconds)}`;
 }
 
-/** Renders a quiz for a list; `testId` tells the home list and a course's quizzes apart in tests. */
+/** Renders a quiz for a list. `testId` distinguishes the home list from a course's quizzes in tests. */
 export function QuizCard(props: {
   quiz: QuizSummary;
   testId: string;
