@@ -1,6 +1,6 @@
 // Command ferretdb runs FerretDB v1 embedded as a library. The stock cmd/ferretdb
 // binary of v1.24.2 panics at start when built with `go install`, because it reads a
-// version file that only its own build generates; the embeddable package has no such step.
+// version file that only its own build generates. The embeddable package has no such step.
 package main
 
 import (

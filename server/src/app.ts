@@ -85,7 +85,7 @@ function serveH5(root: string): Koa.Middleware {
       await send(ctx, path, { root, maxage: path === '/index.html' ? 0 : 3_600_000 });
     } catch (error) {
       // @koa/send rejects paths outside the root (403), malformed encodings (400) and missing files
-      // (404); none of them is a server fault, and all end as this app's 404.
+      // (404). None of them is a server fault, so all end as this app's 404.
       const status = (error as { status?: number }).status;
       if (status !== undefined && status >= 400 && status < 500) return next();
       throw error;

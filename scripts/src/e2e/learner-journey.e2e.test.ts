@@ -1,7 +1,7 @@
 // End-to-end: the H5 build of the mini-program in Debian's chromium against the real stack (local
 // PostgreSQL + FerretDB, the WeChat sandbox, the imported public data, the API server). A learner
 // signs in, searches 数据库, opens a real course, reads its lesson, takes a quiz drawn from the
-// imported Chinese bank, submits, and sees the score the server computed.
+// imported Chinese bank, submits, and the page shows the score the server computed.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';

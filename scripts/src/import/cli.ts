@@ -1,8 +1,8 @@
 // Import CLI: loads the public data (course catalog, question banks, a generated organisation and
 // roster) or a customer's files into the database at MONGODB_URI. Every step writes by a natural
 // key, so running it again changes nothing. Problems are reported with file, line and reason. A
-// course, question or roster file with errors imports nothing; a legacy-records file imports its
-// valid rows, because each row is an independent record, and reports the rest.
+// course, question or roster file with errors imports nothing. A legacy-records file imports its
+// valid rows and reports the rest, because each row is an independent record.
 //
 //   node --import tsx scripts/src/import/cli.ts all [--if-empty] [--data DIR] [--employees N]
 //   ... catalog [--data DIR]            ... org [--employees N]

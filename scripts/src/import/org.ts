@@ -9,8 +9,8 @@ import type { EmployeeRecord, OrgUnitRecord, ParseProblem } from './parse/types.
 
 const BATCH_SIZE = 1000;
 // FerretDB v1.24 on PostgreSQL stops responding when one update command modifies 60 existing
-// documents (10 worked; seen with both _id and unique-field filters), so updates go in small
-// bulks. Inserts are not affected.
+// documents. 10 worked, with both _id and unique-field filters, so updates go in bulks of 8.
+// Inserts are not affected.
 const UPDATE_BATCH_SIZE = 8;
 
 export interface UpsertCounts {

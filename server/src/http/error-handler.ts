@@ -58,8 +58,9 @@ function toApiError(error: unknown): ApiError | null {
 }
 
 /**
- * Turns every error into one JSON shape. Known errors keep their status, id and message; unknown ones
- * are logged with their stack and returned as a generic 500, so no internal detail reaches a client.
+ * Turns every error into one JSON shape. Known errors keep their status, id and message. Unknown
+ * ones are logged with their stack and returned as a generic 500, so no internal detail reaches a
+ * client.
  */
 export function errorHandler(): Middleware {
   return async (ctx, next) => {
