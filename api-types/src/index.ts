@@ -7,3 +7,4 @@ export * from './auth.js';
 export * from './catalog.js';
 export * from './quizzes.js';
 export * from './learning.js';
+export * from './hours.js';

@@ -70,13 +70,19 @@ export interface LessonProgressView {
 }
 
 /**
- * Response of the heartbeat and end calls. The client removes every seq of `acceptedSeqs` and
- * `rejected` from its offline queue: a rejected heartbeat never counts, even when resent.
+ * Response of the heartbeat call. The client removes every seq of `acceptedSeqs` and `rejected`
+ * from its offline queue: a rejected heartbeat never counts, even when resent. An accepted
+ * heartbeat is stored; whether and how much it credits is decided when the session's credit is
+ * computed (end call, progress, my hours), from everything stored by then.
  */
 export interface HeartbeatBatchResponse {
   sessionId: string;
   acceptedSeqs: number[];
   rejected: { seq: number; reason: HeartbeatRejectionReason }[];
+}
+
+/** Response of the end call: the batch outcome plus the session's and the lesson's credit. */
+export interface SessionEndResponse extends HeartbeatBatchResponse {
   /** Seconds credited to this session after de-duplication with the learner's other sessions. */
   creditedSeconds: number;
   endedAt: string | null;

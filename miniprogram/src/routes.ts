@@ -18,6 +18,7 @@ export const routes = {
   lesson: (lessonId: string) => withQuery('/packages/learning/lesson/index', { id: lessonId }),
   quiz: (quizId: string) => withQuery('/packages/quiz/quiz/index', { id: quizId }),
   quizResult: (attemptId: string) => withQuery('/packages/quiz/result/index', { attemptId }),
+  myHours: (year?: number) => withQuery('/packages/me/hours/index', { year: year?.toString() }),
 };
 
 /** Returns a decoded page parameter, or an empty string when it is missing. */

@@ -17,6 +17,8 @@ import { createQuizzesRouter } from './modules/quizzes/quizzes.routes.js';
 // ensureIndexes() at start-up, which the legacy-record import and requirements rely on.
 import './modules/hours/hour-requirement.model.js';
 import './modules/hours/legacy-record.model.js';
+import './modules/learning/course-completion.model.js';
+import './modules/learning/lesson-progress.model.js';
 import { WechatClient } from './wechat/api-client.js';
 
 export interface AppDeps {

@@ -4,6 +4,7 @@ import type {
   HeartbeatPayload,
   LearningSessionView,
   LessonProgressResponse,
+  SessionEndResponse,
 } from '@wxlearn/api-types';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,7 +87,7 @@ async function endSession(
   atMs: number,
 ) {
   clockMs = atMs;
-  return server.request<HeartbeatBatchResponse>('POST', `/api/learning/sessions/${sessionId}/end`, {
+  return server.request<SessionEndResponse>('POST', `/api/learning/sessions/${sessionId}/end`, {
     token,
     body: finalHeartbeat ? { finalHeartbeat } : {},
   });
@@ -144,17 +145,17 @@ describe('learning sessions', () => {
 
     const phoneBeats = beats(start, at('10:05:00'), 1, start - 5 * MINUTE);
     const padBeats = beats(start, at('10:05:00'), 1, start - 9 * MINUTE);
-    let phoneLast: HeartbeatBatchResponse | undefined;
-    let padLast: HeartbeatBatchResponse | undefined;
     for (let i = 0; i < phoneBeats.length; i++) {
-      phoneLast = await sendLive(token, phone.id, [phoneBeats[i]!]);
-      padLast = await sendLive(token, pad.id, [padBeats[i]!]);
+      await sendLive(token, phone.id, [phoneBeats[i]!]);
+      await sendLive(token, pad.id, [padBeats[i]!]);
     }
 
-    expect(padLast?.lesson.creditedSeconds).toBe(300);
-    expect(phoneLast!.creditedSeconds + padLast!.creditedSeconds).toBe(300);
     const progress = await getProgress(token, lessonId);
     expect(progress.body.creditedSeconds).toBe(300);
+    const phoneEnd = await endSession(token, phone.id, undefined, at('10:05:00'));
+    const padEnd = await endSession(token, pad.id, undefined, at('10:05:00'));
+    expect(padEnd.body.lesson.creditedSeconds).toBe(300);
+    expect(phoneEnd.body.creditedSeconds + padEnd.body.creditedSeconds).toBe(300);
   });
 
   it('credits nothing for time the app was hidden', async () => {
@@ -170,11 +171,12 @@ describe('learning sessions', () => {
     const after = beats(at('10:30:00'), at('10:31:00'), 10, start, (time) =>
       time === at('10:30:00') ? { resumed: true } : {},
     );
-    const last = await sendLive(token, session.id, after);
+    await sendLive(token, session.id, after);
+    const end = await endSession(token, session.id, undefined, at('10:31:00'));
 
     // 10:00:00–10:02:00 and 10:30:00–10:31:00.
-    expect(last.creditedSeconds).toBe(180);
-    expect(last.lesson.creditedSeconds).toBe(180);
+    expect(end.body.creditedSeconds).toBe(180);
+    expect(end.body.lesson.creditedSeconds).toBe(180);
   });
 
   it('credits a replayed offline queue once', async () => {
@@ -191,7 +193,7 @@ describe('learning sessions', () => {
     expect(replay.status).toBe(200);
     expect(replay.body.acceptedSeqs).toEqual(queued.map((beat) => beat.seq));
     expect(replay.body.rejected).toEqual([]);
-    expect(replay.body.creditedSeconds).toBe(300);
+    expect((await getProgress(token, lessonId)).body.creditedSeconds).toBe(300);
 
     const again = await postBeats(token, session.id, queued, at('10:05:10'));
     expect(again.status).toBe(200);
@@ -199,8 +201,10 @@ describe('learning sessions', () => {
     expect(again.body.rejected).toEqual(
       queued.map((beat) => ({ seq: beat.seq, reason: 'duplicate' })),
     );
-    expect(again.body.creditedSeconds).toBe(300);
+    expect((await getProgress(token, lessonId)).body.creditedSeconds).toBe(300);
     expect(await HeartbeatModel.countDocuments({ sessionId: session.id })).toBe(21);
+    const end = await endSession(token, session.id, undefined, at('10:05:10'));
+    expect(end.body.creditedSeconds).toBe(300);
 
     const evidence = await CreditedIntervalModel.find({ sessionId: session.id }).lean();
     expect(evidence).toHaveLength(20);
@@ -217,13 +221,14 @@ describe('learning sessions', () => {
     const start = at('10:00:00');
     const session = await startSession(token, lessonId, 'seek-session', start);
 
-    const last = await sendLive(
+    await sendLive(
       token,
       session.id,
       beats(start, at('10:00:30'), 1, start, (time) => ({
         position: ((time - start) / 15_000) * 600,
       })),
     );
+    const last = (await endSession(token, session.id, undefined, at('10:00:30'))).body;
 
     expect(last.creditedSeconds).toBe(30);
     expect(last.lesson.watchedSeconds).toBe(0);
@@ -237,7 +242,7 @@ describe('learning sessions', () => {
     const start = at('10:00:00');
     const session = await startSession(token, lessonId, 'double-speed', start);
 
-    const last = await sendLive(
+    await sendLive(
       token,
       session.id,
       beats(start, at('10:05:00'), 1, start, (time) => ({
@@ -245,6 +250,7 @@ describe('learning sessions', () => {
         playbackRate: 2,
       })),
     );
+    const last = (await endSession(token, session.id, undefined, at('10:05:00'))).body;
 
     expect(last.creditedSeconds).toBe(300);
     expect(last.lesson.watchedSeconds).toBe(600);
@@ -283,7 +289,8 @@ describe('learning sessions', () => {
       at('10:03:20'),
     );
     expect(late.body.rejected).toEqual([{ seq: 8, reason: 'after_end' }]);
-    expect(late.body.creditedSeconds).toBe(75);
+    expect((await getProgress(token, lessonId)).body.creditedSeconds).toBe(75);
+    expect(await HeartbeatModel.countDocuments({ sessionId: session.id })).toBe(6);
   });
 
   it('restores the resume position in a new session on another device', async () => {
@@ -352,13 +359,14 @@ describe('learning sessions', () => {
     const start = at('10:00:00');
     const session = await startSession(token, lessonId, 'document-session', start);
 
-    const last = await sendLive(
+    await sendLive(
       token,
       session.id,
       beats(start, at('10:01:15'), 1, start, (time) => ({
         position: Math.floor((time - start) / 30_000) + 1,
       })),
     );
+    const last = (await endSession(token, session.id, undefined, at('10:01:15'))).body;
 
     expect(last.creditedSeconds).toBe(75);
     expect(last.lesson.pagesSeen).toEqual([1, 2, 3]);
@@ -389,16 +397,17 @@ describe('learning sessions', () => {
     const lastMs = start + MAX_SESSION_MS + 15 * SECOND;
     const late = await postBeats(token, session.id, [{ seq: 3, clientMs: lastMs - start }], lastMs);
     expect(late.body.rejected).toEqual([{ seq: 3, reason: 'after_end' }]);
-    expect(late.body.creditedSeconds).toBe(15);
-    expect(late.body.endedAt).toBeNull();
+    expect((await getProgress(token, lessonId)).body.creditedSeconds).toBe(15);
+    expect(await HeartbeatModel.countDocuments({ sessionId: session.id })).toBe(2);
   });
 
-  it('rejects future clocks and late seqs without credit', async () => {
+  it('turns away heartbeats from the future, out of order or too many, storing nothing', async () => {
     const token = await server.loginAs('learning-rejects');
     const lessonId = await videoLesson(1800);
     const start = at('10:00:00');
     const session = await startSession(token, lessonId, 'rejects-session', start);
     await sendLive(token, session.id, beats(start, at('10:01:00'), 1, start));
+    const stored = () => HeartbeatModel.countDocuments({ sessionId: session.id });
 
     const future = await postBeats(
       token,
@@ -406,18 +415,20 @@ describe('learning sessions', () => {
       [{ seq: 6, clientMs: 10 * 60_000 }],
       at('10:01:15'),
     );
-    expect(future.status).toBe(200);
-    expect(future.body.rejected).toEqual([{ seq: 6, reason: 'ahead_of_server_clock' }]);
-    expect(future.body.creditedSeconds).toBe(60);
+    expect(future.status).toBe(422);
+    expect((future.body as unknown as ApiErrorBody).error.id).toBe('heartbeat_clock_ahead');
+    expect(await stored()).toBe(5);
 
-    const backwards = await postBeats(
+    const resent = await postBeats(
       token,
       session.id,
       [{ seq: 3, clientMs: 90_000 }],
       at('10:01:30'),
     );
-    expect(backwards.body.rejected).toEqual([{ seq: 3, reason: 'duplicate' }]);
-    const lower = await postBeats(
+    expect(resent.status).toBe(200);
+    expect(resent.body.rejected).toEqual([{ seq: 3, reason: 'duplicate' }]);
+
+    const unordered = await postBeats(
       token,
       session.id,
       [
@@ -426,16 +437,30 @@ describe('learning sessions', () => {
       ],
       at('10:01:30'),
     );
-    expect(lower.body.acceptedSeqs).toEqual([9, 7]);
-    expect(lower.body.rejected).toEqual([]);
-    const late = await postBeats(
+    expect(unordered.status).toBe(409);
+    expect((unordered.body as unknown as ApiErrorBody).error.id).toBe('heartbeat_out_of_order');
+    expect(await stored()).toBe(5);
+
+    const ordered = await postBeats(
+      token,
+      session.id,
+      [
+        { seq: 7, clientMs: 85_000 },
+        { seq: 9, clientMs: 90_000 },
+      ],
+      at('10:01:30'),
+    );
+    expect(ordered.status).toBe(200);
+    expect(ordered.body.acceptedSeqs).toEqual([7, 9]);
+
+    const backwards = await postBeats(
       token,
       session.id,
       [{ seq: 8, clientMs: 100_000 }],
       at('10:01:45'),
     );
-    expect(late.body.rejected).toEqual([{ seq: 8, reason: 'late' }]);
-    expect(late.body.creditedSeconds).toBe(lower.body.creditedSeconds);
+    expect(backwards.status).toBe(409);
+    expect((backwards.body as unknown as ApiErrorBody).error.id).toBe('heartbeat_out_of_order');
 
     const twice = await postBeats(
       token,
@@ -446,10 +471,20 @@ describe('learning sessions', () => {
       ],
       at('10:01:50'),
     );
-    expect(twice.body.acceptedSeqs).toEqual([10]);
-    expect(twice.body.rejected).toEqual([{ seq: 10, reason: 'duplicate' }]);
-    const stored = await HeartbeatModel.findOne({ sessionId: session.id, seq: 10 }).lean();
-    expect(stored?.clientMs).toBe(105_000);
+    expect(twice.status).toBe(409);
+
+    const flood = await postBeats(
+      token,
+      session.id,
+      [{ seq: 500, clientMs: 105_000 }],
+      at('10:01:50'),
+    );
+    expect(flood.status).toBe(429);
+    expect((flood.body as unknown as ApiErrorBody).error.id).toBe('too_many_heartbeats');
+    expect(await stored()).toBe(7);
+
+    // 10:00:00–10:01:00, then seq 5 → 7 capped at 20 s, then seq 7 → 9 for 5 s.
+    expect((await getProgress(token, lessonId)).body.creditedSeconds).toBe(85);
   });
 });
 

@@ -15,6 +15,7 @@ import type {
   LessonDetail,
   LessonProgressView,
   MyCoursesResponse,
+  MyHoursResponse,
   QuizDetail,
   QuizPage,
   SaveAnswerRequest,
@@ -44,6 +45,9 @@ export function createApi(client: ApiClient) {
     enrol: (courseId: string) =>
       client.request<EnrolmentView>('POST', `/api/courses/${segment(courseId)}/enrolment`),
     listMyCourses: () => client.request<MyCoursesResponse>('GET', '/api/me/courses'),
+    /** Fetches the learner's hours of a calendar year, the current one when `year` is omitted. */
+    getMyHours: (year?: number) =>
+      client.request<MyHoursResponse>('GET', '/api/me/hours', { query: { year } }),
     getLesson: (lessonId: string) =>
       client.request<LessonDetail>('GET', `/api/lessons/${segment(lessonId)}`),
 

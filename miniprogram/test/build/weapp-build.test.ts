@@ -89,7 +89,12 @@ describe('weapp build', () => {
       lazyCodeLoading?: string;
     };
     expect(app.pages).toEqual(['pages/index/index', 'pages/me/index']);
-    expect(subpackageRoots()).toEqual(['packages/course/', 'packages/learning/', 'packages/quiz/']);
+    expect(subpackageRoots()).toEqual([
+      'packages/course/',
+      'packages/learning/',
+      'packages/quiz/',
+      'packages/me/',
+    ]);
     expect(app.lazyCodeLoading).toBe('requiredComponents');
   });
 
@@ -174,6 +179,39 @@ describe('weapp build', () => {
     expect(text).not.toContain('](');
     expect(text).not.toContain('`');
     expect(page.dom.innerHTML).toContain('md-link');
+  });
+
+  test('my hours page renders and switches years', async () => {
+    // miniprogram-simulate loads a page's code once per file, so one test opens the page once.
+    const year = new Date(Date.now() + 8 * 3600_000).getUTCFullYear();
+    const page = simulator.openPage('packages/me/hours/index', { year: String(year) });
+    await waitFor(() => page.dom.textContent?.includes('学时记录') ?? false);
+    const text = page.dom.textContent ?? '';
+    expect(text).toContain(`${year}年`);
+    expect(text).toContain('已获学时4.0');
+    expect(text).toContain('绑定员工身份后显示');
+    expect(text).toContain('学习时长 4小时30分（不等于学时）');
+    expect(text).toContain('完成后计 4.0 学时');
+    expect(text).toContain('未设置学时');
+    expect(text).toContain('平台学习');
+    expect(page.querySelectorAll('.course-hours-item')).toHaveLength(3);
+
+    const opened = simulator.navigations.length;
+    page.querySelector('.course-hours-item')?.dispatchEvent('tap');
+    await waitFor(() => simulator.navigations.length > opened);
+    expect(simulator.navigations.at(-1)).toBe(
+      '/packages/course/detail/index?id=65a000000000000000000001',
+    );
+
+    page.querySelector('.binding-notice-button')?.dispatchEvent('tap');
+    await waitFor(() => simulator.navigations.length > opened + 1);
+    expect(simulator.navigations.at(-1)).toBe('/pages/me/index');
+
+    page.querySelector('.year-arrow')?.dispatchEvent('tap');
+    await waitFor(() => page.dom.textContent?.includes('没有学时记录') ?? false);
+    expect(page.dom.textContent).toContain(`${year - 1}年`);
+    expect(page.querySelectorAll('.record-item')).toHaveLength(0);
+    expect(page.querySelectorAll('.course-hours-item')).toHaveLength(0);
   });
 
   test('passes miniprogram-ci code-quality checks', () => {

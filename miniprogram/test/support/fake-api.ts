@@ -21,6 +21,7 @@ import type {
   LearningSessionView,
   LessonDetail,
   LessonProgressView,
+  MyHoursResponse,
   QuestionView,
   QuizSummary,
 } from '@wxlearn/api-types';
@@ -131,7 +132,11 @@ const COURSES: CourseSummary[] = [
     summary: '配套教学数据库 [bustub](https://github.com/cmu-db/bustub)，实现 `Buffer Pool`。',
   },
   summary('65a000000000000000000002', 'MIT 6.S081：操作系统工程', '操作系统', 0),
-  summary('65a000000000000000000003', 'CS61A：计算机程序的构造和解释', '编程入门', 0),
+  // A course whose hours are not set yet.
+  {
+    ...summary('65a000000000000000000003', 'CS61A：计算机程序的构造和解释', '编程入门', 0),
+    creditHours: null,
+  },
 ];
 
 const QUIZ: QuizSummary = {
@@ -271,6 +276,104 @@ function lessonDetail(lessonId: string): LessonDetail | null {
     default:
       return null;
   }
+}
+
+/** Org-unit requirement of the bound test employee, by year; other years have none. */
+function requiredHoursFor(year: number, currentYear: number): number | null {
+  if (year === currentYear) return 50;
+  if (year === currentYear - 1) return 48;
+  return null;
+}
+
+/**
+ * Hours of `GET /api/me/hours`. In the current year the learner completed the first course and
+ * studies the other two; a bound learner also has an imported record in the current year and three
+ * in the previous one. Other years are empty.
+ */
+function myHours(bound: boolean, year: number, currentYear: number): MyHoursResponse {
+  const [first, second, third] = COURSES;
+  const courses: MyHoursResponse['courses'] = [];
+  const records: MyHoursResponse['records'] = [];
+  if (year === currentYear && first && second && third) {
+    courses.push(
+      {
+        courseId: first.id,
+        title: first.title,
+        learningSeconds: 12_000,
+        complete: true,
+        completedAt: `${year}-01-02T06:30:00.000Z`,
+        creditHours: first.creditHours,
+        earnedHours: first.creditHours ?? 0,
+      },
+      {
+        courseId: second.id,
+        title: second.title,
+        learningSeconds: 2_700,
+        complete: false,
+        completedAt: null,
+        creditHours: second.creditHours,
+        earnedHours: 0,
+      },
+      {
+        courseId: third.id,
+        title: third.title,
+        learningSeconds: 1_500,
+        complete: false,
+        completedAt: null,
+        creditHours: third.creditHours,
+        earnedHours: 0,
+      },
+    );
+    records.push({
+      kind: 'course',
+      title: first.title,
+      hours: first.creditHours ?? 0,
+      completedOn: `${year}-01-02`,
+      source: '平台学习',
+      courseId: first.id,
+    });
+  }
+  if (bound && year === currentYear) {
+    records.push({
+      kind: 'legacy',
+      title: '新员工入职培训',
+      hours: 2.5,
+      completedOn: `${year}-01-01`,
+      source: '原培训管理系统',
+      courseId: null,
+    });
+  }
+  if (bound && year === currentYear - 1) {
+    const legacy = (title: string, hours: number, completedOn: string) => ({
+      kind: 'legacy' as const,
+      title,
+      hours,
+      completedOn: `${year}-${completedOn}`,
+      source: '原培训管理系统',
+      courseId: null,
+    });
+    records.push(
+      legacy('安全生产法规解读', 12, '11-20'),
+      legacy('客户服务礼仪', 8, '06-15'),
+      legacy('反洗钱基础知识', 30, '03-08'),
+    );
+  }
+
+  const earnedHours = Math.round(records.reduce((sum, item) => sum + item.hours, 0) * 10) / 10;
+  const requiredHours = bound ? requiredHoursFor(year, currentYear) : null;
+  return {
+    year,
+    bound,
+    earnedHours,
+    requiredHours,
+    missingHours:
+      requiredHours === null
+        ? null
+        : Math.round(Math.max(0, requiredHours - earnedHours) * 10) / 10,
+    learningSeconds: courses.reduce((sum, item) => sum + item.learningSeconds, 0),
+    courses,
+    records,
+  };
 }
 
 class HttpFailure extends Error {
@@ -459,6 +562,16 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
         enrolledAt: myEnrolments.get(course.id),
       }));
       return ok({ items });
+    }
+    if (method === 'GET' && pathname === '/api/me/hours') {
+      // Calendar years in Asia/Shanghai (UTC+8), as the server counts them.
+      const currentYear = new Date(Date.now() + 8 * 3600_000).getUTCFullYear();
+      const text = query.get('year');
+      const year = text === null ? currentYear : Number(text);
+      if (!Number.isInteger(year) || year < 2000 || year > currentYear) {
+        throw new HttpFailure(400, 'validation_failed');
+      }
+      return ok(myHours(learner.binding !== null, year, currentYear));
     }
     if ((match = /^\/api\/lessons\/([0-9a-f]{24})$/.exec(pathname)) && method === 'GET') {
       const lesson = lessonDetail(match[1] ?? '');

@@ -5,6 +5,7 @@ import { useState } from 'react';
 
 import { StatusView } from '../../components/StatusView';
 import { useRemoteData } from '../../hooks/useRemoteData';
+import { routes } from '../../routes';
 import { getApi } from '../../services/api';
 import { userMessageOf } from '../../services/errors';
 import { formatDateTime } from '../../utils/format';
@@ -103,6 +104,16 @@ export default function MePage() {
           ) : (
             <Text className="muted">尚未绑定员工身份</Text>
           )}
+        </View>
+      )}
+      {profile && (
+        <View
+          className="card me-entry"
+          data-testid="my-hours-entry"
+          onClick={() => void Taro.navigateTo({ url: routes.myHours() })}
+        >
+          <Text className="me-entry-title">我的学时</Text>
+          <Text className="me-entry-arrow">›</Text>
         </View>
       )}
       {profile && !profile.binding && <BindingForm onBound={setBound} />}

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LRUCache } from 'lru-cache';
 import type { Types } from 'mongoose';
 import type { Config } from '../../config.js';
 import { isDuplicateKeyError } from '../../db/errors.js';
@@ -32,8 +33,16 @@ export interface IssuedSession {
   learnerId: Types.ObjectId;
 }
 
+/** How long a session read from the database is trusted without reading it again. */
+export const AUTH_CACHE_MS = 60_000;
+const AUTH_CACHE_ENTRIES = 100_000;
+
 export class AuthService {
   private readonly now: () => Date;
+  private readonly sessionCache = new LRUCache<
+    string,
+    { learnerId: Types.ObjectId; expiresAt: Date }
+  >({ max: AUTH_CACHE_ENTRIES, ttl: AUTH_CACHE_MS });
 
   constructor(private readonly deps: AuthDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -62,11 +71,23 @@ export class AuthService {
     return this.issueSession(learnerId);
   }
 
-  /** Resolves a bearer token to its learner, or throws 401. */
+  /**
+   * Resolves a bearer token to its learner, or throws 401. A session found in the database is
+   * remembered for `AUTH_CACHE_MS`, so a learner's heartbeats every 15 s cost no session lookup.
+   * Sessions are only ever deleted after they expire, and the expiry is checked on every call,
+   * so the cache never lets an expired session through.
+   */
   async authenticate(token: string): Promise<Types.ObjectId> {
-    const session = await SessionModel.findOne({ tokenHash: hashSecret(token) }).lean();
-    if (!session) throw unauthenticated();
-    if (session.expiresAt <= this.now()) throw sessionExpired();
+    const tokenHash = hashSecret(token);
+    const now = this.now();
+    let session = this.sessionCache.get(tokenHash);
+    if (!session) {
+      const stored = await SessionModel.findOne({ tokenHash }).lean();
+      if (!stored) throw unauthenticated();
+      session = { learnerId: stored.learnerId, expiresAt: stored.expiresAt };
+      this.sessionCache.set(tokenHash, session);
+    }
+    if (session.expiresAt <= now) throw sessionExpired();
     return session.learnerId;
   }
 

@@ -28,6 +28,8 @@ const lessonSchema = new Schema(
     title: { type: String, required: true },
     type: { type: String, enum: LESSON_TYPES, required: true },
     content: { type: lessonContentSchema, required: true },
+    /** An optional lesson does not count toward completing its course. */
+    optional: { type: Boolean, default: false },
   },
   { collection: 'lessons', timestamps: true },
 );

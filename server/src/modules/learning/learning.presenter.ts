@@ -2,8 +2,14 @@ import type {
   HeartbeatBatchResponse,
   LearningSessionView,
   LessonProgressView,
+  SessionEndResponse,
 } from '@wxlearn/api-types';
-import type { BatchOutcome, LessonProgressResult, SessionState } from './learning.service.js';
+import type {
+  BatchOutcome,
+  EndOutcome,
+  LessonProgressResult,
+  SessionState,
+} from './learning.service.js';
 
 /** Milliseconds to seconds, kept to the millisecond. */
 const seconds = (ms: number): number => Math.round(ms) / 1000;
@@ -40,6 +46,12 @@ export function presentBatch(outcome: BatchOutcome): HeartbeatBatchResponse {
     sessionId: outcome.sessionId,
     acceptedSeqs: outcome.acceptedSeqs,
     rejected: outcome.rejected,
+  };
+}
+
+export function presentEnd(outcome: EndOutcome): SessionEndResponse {
+  return {
+    ...presentBatch(outcome),
     creditedSeconds: seconds(outcome.creditedMs),
     endedAt: outcome.endedAt?.toISOString() ?? null,
     lesson: presentProgress(outcome.lesson),

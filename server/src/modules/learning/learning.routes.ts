@@ -3,12 +3,13 @@ import type {
   HeartbeatBatchResponse,
   LearningSessionView,
   LessonProgressResponse,
+  SessionEndResponse,
 } from '@wxlearn/api-types';
 import type { AppDeps } from '../../app.js';
 import { requireLearner } from '../../http/authenticate.js';
 import { parseInput } from '../../http/validate.js';
 import { DEFAULT_CREDIT_RULES } from './credit-rules.js';
-import { presentBatch, presentProgress, presentSession } from './learning.presenter.js';
+import { presentBatch, presentEnd, presentProgress, presentSession } from './learning.presenter.js';
 import {
   endSessionBody,
   heartbeatBatchBody,
@@ -53,7 +54,7 @@ export function createLearningRouter(deps: AppDeps): Router {
   router.post('/sessions/:id/end', async (ctx) => {
     const { id } = parseInput(sessionParams, ctx.params, 'session id');
     const { finalHeartbeat } = parseInput(endSessionBody, ctx.request.body, 'session end');
-    const body: HeartbeatBatchResponse = presentBatch(
+    const body: SessionEndResponse = presentEnd(
       await learning.endSession(ctx.state.learnerId, id, finalHeartbeat),
     );
     ctx.body = body;
