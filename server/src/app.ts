@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { createAuthRouter } from './modules/auth/auth.routes.js';
 import { createCatalogRouter } from './modules/catalog/catalog.routes.js';
+import { createHoursRouter } from './modules/hours/hours.routes.js';
 import { createLearnersRouter } from './modules/learners/learners.routes.js';
 import { createLearningRouter } from './modules/learning/learning.routes.js';
 import { createQuizzesRouter } from './modules/quizzes/quizzes.routes.js';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): Koa {
     createCatalogRouter(deps),
     createQuizzesRouter(deps),
     createLearningRouter(deps),
+    createHoursRouter(deps),
   ];
   for (const router of routers) {
     app.use(router.routes());
