@@ -16,6 +16,7 @@ import { createLearningRouter } from './modules/learning/learning.routes.js';
 import { createQuizzesRouter } from './modules/quizzes/quizzes.routes.js';
 // The hours models have no routes yet; importing them registers their unique indexes for
 // ensureIndexes() at start-up, which the legacy-record import and requirements rely on.
+import './jobs/claim.model.js';
 import './modules/hours/hour-requirement.model.js';
 import './modules/hours/legacy-record.model.js';
 import './modules/learning/course-completion.model.js';

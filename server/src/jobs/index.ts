@@ -1,9 +1,12 @@
 import cron from 'node-cron';
 import type { AppDeps } from '../app.js';
+import { settleActiveLearners } from '../modules/learning/learning.service.js';
+import { claimPeriod, tenMinutePeriod } from './claims.js';
 
 /**
- * Starts the scheduled jobs of this server instance. Every instance runs them; the cleanup job is
- * safe to run concurrently because deletes of expired records do not conflict.
+ * Starts the scheduled jobs of this server instance. Every instance runs the scheduler. The
+ * cleanup job is safe to run concurrently because deletes of expired records do not conflict;
+ * the settle job claims its period first, so one copy does each run.
  */
 export function startJobs(deps: AppDeps): { stop(): void } {
   const log = deps.logger.child({ component: 'jobs' });
@@ -17,9 +20,23 @@ export function startJobs(deps: AppDeps): { stop(): void } {
     }
   });
 
+  // Writes the derived records (lesson progress, course completions, evidence) of sessions whose
+  // end call never arrived, such as when the app was closed from the task switcher.
+  const settle = cron.schedule('5-59/10 * * * *', async () => {
+    const now = deps.now?.() ?? new Date();
+    try {
+      if (!(await claimPeriod('learning-settle', tenMinutePeriod(now), now))) return;
+      const settled = await settleActiveLearners(now);
+      log.info({ job: 'learning-settle', ...settled }, 'recent learning settled');
+    } catch (error) {
+      log.error({ job: 'learning-settle', err: error }, 'job failed');
+    }
+  });
+
   return {
     stop() {
       void cleanup.stop();
+      void settle.stop();
     },
   };
 }

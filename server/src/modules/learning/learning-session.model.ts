@@ -35,6 +35,7 @@ const learningSessionSchema = new Schema(
 
 learningSessionSchema.index({ learnerId: 1, clientSessionId: 1 }, { unique: true });
 learningSessionSchema.index({ learnerId: 1, startedAt: 1 });
+learningSessionSchema.index({ startedAt: 1 });
 learningSessionSchema.index({ learnerId: 1, lessonId: 1, startedAt: 1 });
 
 export type LearningSession = InferSchemaType<typeof learningSessionSchema> & {

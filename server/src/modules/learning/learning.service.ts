@@ -204,6 +204,27 @@ export async function settleRecentSessions(
   return latestOfLesson.size;
 }
 
+/**
+ * Settles every learner with a session that can still earn credit. Returns how many learners and
+ * lessons were settled.
+ */
+export async function settleActiveLearners(
+  now: Date,
+  rules: CreditRules = DEFAULT_CREDIT_RULES,
+): Promise<{ learners: number; lessons: number }> {
+  const since = new Date(now.getTime() - MAX_SESSION_MS);
+  const sessions = await LearningSessionModel.find(
+    { startedAt: trusted({ $gte: since }) },
+    { learnerId: 1 },
+  ).lean();
+  const learners = new Map(sessions.map((item) => [item.learnerId.toHexString(), item.learnerId]));
+  let lessons = 0;
+  for (const learnerId of learners.values()) {
+    lessons += await settleRecentSessions(learnerId, now, rules);
+  }
+  return { learners: learners.size, lessons };
+}
+
 function batchOutcome(heartbeats: readonly HeartbeatBody[], result: IntakeResult): BatchOutcome {
   return {
     sessionId: result.session._id.toHexString(),
