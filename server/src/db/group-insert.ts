@@ -65,7 +65,8 @@ export class GroupInsert<T extends object> {
     const documents = group.flatMap((pending) => pending.documents);
     const duplicates = new Set<number>();
     try {
-      await this.model.insertMany(documents, { ordered: false, lean: true });
+      // Validation errors throw instead of being skipped, so no document is silently left out.
+      await this.model.insertMany(documents, { ordered: false, throwOnValidationError: true });
     } catch (error) {
       const indexes = duplicateIndexes(error);
       if (!indexes) {

@@ -17,6 +17,9 @@ import { MIN_REQUIREMENT_YEAR, requiredHoursFor } from './requirements.js';
 /** Source shown for records of courses completed on this platform. */
 export const PLATFORM_SOURCE = '平台学习';
 
+/** Title shown for a course that no longer exists in the catalog. */
+export const REMOVED_COURSE_TITLE = '（已下架课程）';
+
 export interface CourseHours {
   courseId: string;
   title: string;
@@ -104,7 +107,7 @@ export async function myHours(
     const completedInYear = completion?.year === reportYear;
     return {
       courseId: key,
-      title: course?.title ?? '（已下架课程）',
+      title: course?.title ?? REMOVED_COURSE_TITLE,
       learningMs: learningByCourse.get(key) ?? 0,
       complete: completion !== undefined,
       completedAt: completion?.completedAt ?? null,

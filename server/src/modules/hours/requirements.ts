@@ -90,9 +90,21 @@ export async function effectiveRequirement(
     { orgUnitCode: 1, requiredHours: 1 },
   ).lean();
   const byCode = new Map(requirements.map((row) => [row.orgUnitCode, row.requiredHours]));
-  for (let depth = codes.length - 1; depth >= 0; depth--) {
-    const code = codes[depth] as string;
-    const hours = byCode.get(code);
+  return requirementOnPath(codes, byCode);
+}
+
+/**
+ * Picks the requirement in force at the end of a path of unit codes (head office first): the one
+ * set on the deepest unit that has one. `hoursByCode` maps unit codes to their own requirement of
+ * one year. Returns null when no unit on the path has one.
+ */
+export function requirementOnPath(
+  pathCodes: readonly string[],
+  hoursByCode: ReadonlyMap<string, number>,
+): EffectiveRequirement | null {
+  for (let depth = pathCodes.length - 1; depth >= 0; depth--) {
+    const code = pathCodes[depth] as string;
+    const hours = hoursByCode.get(code);
     if (hours !== undefined) return { requiredHours: hours, setOnOrgUnitCode: code };
   }
   return null;
