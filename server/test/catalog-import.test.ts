@@ -68,7 +68,7 @@ describe('importCatalog', () => {
     expect(course.studyTimeText).toBe('100 小时');
     expect(course.studyHoursMin).toBe(100);
     expect(course.studyHoursMax).toBe(100);
-    expect(course.creditHours).toBeNull();
+    expect(course.creditHours).toBe(1);
     expect(course.published).toBe(true);
     expect(course.lessonCount).toBe(1);
     expect(course.source?.path).toBe('数据库系统/15445.md');

@@ -62,6 +62,12 @@ function importedFields(input: ImportedCourseInput) {
 }
 
 /** Inserts a new course with its chapter and lesson. Returns false when the code is taken. */
+/**
+ * Official hours a newly imported course credits until an operator sets its own. The catalog
+ * gives study time, not hours: an imported course is one introduction to read, worth 1 学时.
+ */
+export const IMPORTED_CREDIT_HOURS = 1;
+
 async function createImportedCourse(input: ImportedCourseInput, contentHash: string) {
   const chapterId = new Types.ObjectId();
   let courseId: Types.ObjectId;
@@ -69,6 +75,7 @@ async function createImportedCourse(input: ImportedCourseInput, contentHash: str
     const course = await CourseModel.create({
       ...importedFields(input),
       published: true,
+      creditHours: IMPORTED_CREDIT_HOURS,
       chapters: [{ _id: chapterId, title: IMPORTED_CHAPTER_TITLE, position: 1 }],
       lessonCount: 0,
       source: { kind: 'catalog', path: input.sourcePath, contentHash },
