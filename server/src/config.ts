@@ -27,6 +27,20 @@ const schema = z
     LOGIN_RETRY_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
     BODY_LIMIT_KB: z.coerce.number().int().positive().default(256),
     H5_DIST_DIR: z.string().min(1).optional(),
+    // The official account is a separate WeChat app with its own id, secret and message keys.
+    // Without these four, the webhook and the push over the official account are off.
+    WECHAT_OA_APP_ID: z.string().min(1).optional(),
+    WECHAT_OA_APP_SECRET: z.string().min(1).optional(),
+    /** Token configured on the official account's server settings page, 3–32 letters/digits. */
+    WECHAT_OA_TOKEN: z
+      .string()
+      .regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3 to 32 letters or digits')
+      .optional(),
+    /** EncodingAESKey: 43 characters of base64 without the trailing "=". */
+    WECHAT_OA_ENCODING_AES_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}$/, 'must be 43 base64 characters')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -53,6 +67,22 @@ const schema = z
     }
   })
   .superRefine((env, ctx) => {
+    const officialAccount = [
+      'WECHAT_OA_APP_ID',
+      'WECHAT_OA_APP_SECRET',
+      'WECHAT_OA_TOKEN',
+      'WECHAT_OA_ENCODING_AES_KEY',
+    ] as const;
+    const set = officialAccount.filter((key) => env[key] !== undefined);
+    if (set.length > 0 && set.length < officialAccount.length) {
+      for (const key of officialAccount.filter((item) => env[item] === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `is required when ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set`,
+        });
+      }
+    }
     if (env.WECHAT_DEV_LOGIN && !env.WECHAT_SANDBOX_URL) {
       ctx.addIssue({
         code: 'custom',
