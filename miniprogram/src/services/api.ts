@@ -45,7 +45,7 @@ export function createApi(client: ApiClient) {
     enrol: (courseId: string) =>
       client.request<EnrolmentView>('POST', `/api/courses/${segment(courseId)}/enrolment`),
     listMyCourses: () => client.request<MyCoursesResponse>('GET', '/api/me/courses'),
-    /** Fetches the learner's hours of a calendar year, the current one when `year` is omitted. */
+    /** Fetches the learner's hours for a calendar year, or for the current one without `year`. */
     getMyHours: (year?: number) =>
       client.request<MyHoursResponse>('GET', '/api/me/hours', { query: { year } }),
     getLesson: (lessonId: string) =>

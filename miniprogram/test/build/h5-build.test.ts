@@ -228,6 +228,41 @@ describe('h5 build', () => {
       await screenshot(page, '7-me');
     });
 
+    test('my hours shows requirement and records', async () => {
+      // The learner was bound by the previous test, so the requirement and imported records show.
+      const year = new Date(Date.now() + 8 * 3600_000).getUTCFullYear();
+      await byTestId(page, 'my-hours-entry').click();
+      await expect.poll(() => byTestId(page, 'hours-required').innerText()).toBe('50.0');
+      expect(await byTestId(page, 'hours-year').innerText()).toBe(`${year}年 ▾`);
+      expect(await byTestId(page, 'hours-earned').innerText()).toBe('6.5');
+      expect(await byTestId(page, 'hours-missing').innerText()).toBe('43.5 学时');
+      expect(await byTestId(page, 'hours-progress').getAttribute('data-percent')).toBe('13');
+      expect(await byTestId(page, 'hours-learning-time').innerText()).toBe(
+        '学习时长 4小时30分（不等于学时）',
+      );
+      expect(await byTestId(page, 'hours-binding-notice').count()).toBe(0);
+      expect(await byTestId(page, 'hours-course-credit').allInnerTexts()).toEqual([
+        '4.0 学时',
+        '完成后计 4.0 学时',
+        '未设置学时',
+      ]);
+      expect(await byTestId(page, 'hours-record-source').allInnerTexts()).toEqual([
+        '平台学习',
+        '原培训管理系统',
+      ]);
+      await screenshot(page, '8-hours');
+
+      await byTestId(page, 'hours-year-previous').click();
+      await expect.poll(() => byTestId(page, 'hours-missing').innerText()).toBe('已完成');
+      expect(await byTestId(page, 'hours-year').innerText()).toBe(`${year - 1}年 ▾`);
+      expect(await byTestId(page, 'hours-earned').innerText()).toBe('50.0');
+      expect(await byTestId(page, 'hours-course-item').count()).toBe(0);
+      const records = byTestId(page, 'hours-record-item');
+      expect(await records.count()).toBe(3);
+      expect(await records.first().innerText()).toContain(`${year - 1}-11-20`);
+      await screenshot(page, '9-hours-last-year');
+    });
+
     test('page load failure shows a toast', async () => {
       // A new browser context, so that no page chunk beyond the home page's is loaded yet.
       const offlinePage = await browser.newPage({ viewport: { width: 390, height: 844 } });

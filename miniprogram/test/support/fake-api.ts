@@ -15,7 +15,7 @@ import type {
   CategoriesResponse,
   CourseDetail,
   CourseSummary,
-  HeartbeatBatchResponse,
+  SessionEndResponse,
   HeartbeatPayload,
   LearnerProfile,
   LearningSessionView,
@@ -278,7 +278,7 @@ function lessonDetail(lessonId: string): LessonDetail | null {
   }
 }
 
-/** Org-unit requirement of the bound test employee, by year; other years have none. */
+/** Returns the org-unit requirement of the bound test employee, set for this and last year only. */
 function requiredHoursFor(year: number, currentYear: number): number | null {
   if (year === currentYear) return 50;
   if (year === currentYear - 1) return 48;
@@ -286,9 +286,9 @@ function requiredHoursFor(year: number, currentYear: number): number | null {
 }
 
 /**
- * Hours of `GET /api/me/hours`. In the current year the learner completed the first course and
- * studies the other two; a bound learner also has an imported record in the current year and three
- * in the previous one. Other years are empty.
+ * Builds the response of `GET /api/me/hours`. In the current year every learner has completed the
+ * first course and studies the other two. A bound learner also has one imported record in the
+ * current year and three in the previous one. Other years are empty.
  */
 function myHours(bound: boolean, year: number, currentYear: number): MyHoursResponse {
   const [first, second, third] = COURSES;
@@ -688,9 +688,9 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
   function receiveHeartbeats(
     session: FakeLearningSession,
     heartbeats: HeartbeatPayload[],
-  ): HeartbeatBatchResponse {
+  ): SessionEndResponse {
     const acceptedSeqs: number[] = [];
-    const rejected: HeartbeatBatchResponse['rejected'] = [];
+    const rejected: SessionEndResponse['rejected'] = [];
     for (const heartbeat of heartbeats) {
       const highest = session.accepted.at(-1)?.seq ?? 0;
       if (session.view.endedAt !== null) {

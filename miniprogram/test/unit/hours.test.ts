@@ -1,14 +1,16 @@
-import type { CourseHoursView, HourRecordView } from '@wxlearn/api-types';
+import type { CourseHoursView, HourRecordView, MyHoursResponse } from '@wxlearn/api-types';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 
 import {
   courseHoursText,
   formatHours,
   formatLearningTime,
+  missingHoursText,
   newestFirst,
   parseYearParam,
   progressPercent,
   recordSourceText,
+  requiredHoursText,
   selectableYears,
   shanghaiYear,
 } from '../../src/packages/me/hours-format';
@@ -114,12 +116,39 @@ describe('progressPercent', () => {
     [50, 48, 100],
     [24, 48, 50],
     [3, 0, 100],
-  ])('%d of %d hours is %d%', (earned, required, percent) => {
+  ])('%d of %d hours is %d percent', (earned, required, percent) => {
     expect(progressPercent(earned, required)).toBe(percent);
   });
 
   test('is null without a requirement', () => {
     expect(progressPercent(6.5, null)).toBeNull();
+  });
+});
+
+describe('summary lines', () => {
+  const summary = (overrides: Partial<MyHoursResponse>): MyHoursResponse => ({
+    year: 2026,
+    bound: true,
+    earnedHours: 6.5,
+    requiredHours: 50,
+    missingHours: 43.5,
+    learningSeconds: 0,
+    courses: [],
+    records: [],
+    ...overrides,
+  });
+
+  test('required hours or the reason for none', () => {
+    expect(requiredHoursText(summary({}))).toBe('50.0');
+    expect(requiredHoursText(summary({ requiredHours: null }))).toBe('本单位未设置年度要求');
+    const unbound = summary({ bound: false, requiredHours: null });
+    expect(requiredHoursText(unbound)).toBe('绑定员工身份后显示');
+  });
+
+  test('missing hours or done', () => {
+    expect(missingHoursText(43.5)).toBe('43.5 学时');
+    expect(missingHoursText(0)).toBe('已完成');
+    expect(missingHoursText(null)).toBeNull();
   });
 });
 

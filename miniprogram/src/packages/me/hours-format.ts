@@ -1,5 +1,5 @@
 // Text and numbers shown on the 我的学时 page, kept free of Taro so that unit tests can import them.
-import type { CourseHoursView, HourRecordView } from '@wxlearn/api-types';
+import type { CourseHoursView, HourRecordView, MyHoursResponse } from '@wxlearn/api-types';
 
 /** First year the year switcher offers. */
 export const EARLIEST_HOURS_YEAR = 2020;
@@ -13,8 +13,8 @@ export function shanghaiYear(time: Date | number | string): number {
 }
 
 /**
- * Lists the years a learner can pick, newest first: `currentYear` down to 2020. A device clock
- * set before 2020 still gets its own year, so the list is never empty.
+ * Lists the years a learner can pick, from `currentYear` down to 2020, newest first. A device
+ * clock set before 2020 still gets its own year, so the list is never empty.
  */
 export function selectableYears(currentYear: number): number[] {
   const years: number[] = [];
@@ -53,13 +53,27 @@ export function progressPercent(earnedHours: number, requiredHours: number | nul
   return Math.min(100, Math.max(0, Math.round((earnedHours / requiredHours) * 100)));
 }
 
+/** Returns the text of the 要求学时 line, which also explains why a requirement is missing. */
+export function requiredHoursText(hours: MyHoursResponse): string {
+  if (hours.requiredHours !== null) return formatHours(hours.requiredHours);
+  if (!hours.bound) return '绑定员工身份后显示';
+  return '本单位未设置年度要求';
+}
+
+/** Returns the text of the 还差 line, or null when there is no requirement to compare with. */
+export function missingHoursText(missingHours: number | null): string | null {
+  if (missingHours === null) return null;
+  if (missingHours <= 0) return '已完成';
+  return `${formatHours(missingHours)} 学时`;
+}
+
 /** Describes what a course row counts toward the year's hours. */
 export function courseHoursText(course: CourseHoursView, year: number): string {
   if (course.creditHours === null) return '未设置学时';
   if (!course.complete) return `完成后计 ${formatHours(course.creditHours)} 学时`;
   if (course.earnedHours > 0) return `${formatHours(course.earnedHours)} 学时`;
 
-  // Studied this year but completed in another one: its hours count toward that year.
+  // A course studied this year but completed in another year credits its hours to that year.
   const completedYear = course.completedAt === null ? null : shanghaiYear(course.completedAt);
   if (completedYear !== null && completedYear !== year) return `已计入${completedYear}年学时`;
   return `${formatHours(course.earnedHours)} 学时`;
@@ -67,12 +81,14 @@ export function courseHoursText(course: CourseHoursView, year: number): string {
 
 /** Returns the records sorted by completion date, newest first, keeping the order of equal dates. */
 export function newestFirst(records: readonly HourRecordView[]): HourRecordView[] {
-  return [...records].sort((a, b) =>
-    a.completedOn === b.completedOn ? 0 : a.completedOn < b.completedOn ? 1 : -1,
-  );
+  // Array.prototype.sort is stable since ES2019, and `YYYY-MM-DD` strings compare as dates do.
+  return [...records].sort((a, b) => {
+    if (a.completedOn === b.completedOn) return 0;
+    return a.completedOn < b.completedOn ? 1 : -1;
+  });
 }
 
-/** Returns the tag text of a record's source: the server's name, or a default when it is blank. */
+/** Returns the source tag of a record, which is the server's source name or a default when blank. */
 export function recordSourceText(record: HourRecordView): string {
   const source = record.source.trim();
   if (source !== '') return source;

@@ -11,10 +11,12 @@ import {
   courseHoursText,
   formatHours,
   formatLearningTime,
+  missingHoursText,
   newestFirst,
   parseYearParam,
   progressPercent,
   recordSourceText,
+  requiredHoursText,
   selectableYears,
   shanghaiYear,
 } from '../hours-format';
@@ -27,7 +29,7 @@ interface YearSwitcherProps {
   onChange: (year: number) => void;
 }
 
-/** Arrows step one year back or forward; tapping the year opens a list of every selectable year. */
+/** Renders arrows that step one year back or forward, and the year, which opens a year picker. */
 function YearSwitcher({ years, year, onChange }: YearSwitcherProps) {
   const index = years.indexOf(year);
   const older = years[index + 1];
@@ -68,12 +70,7 @@ function YearSwitcher({ years, year, onChange }: YearSwitcherProps) {
 
 function SummaryCard({ hours }: { hours: MyHoursResponse }) {
   const percent = progressPercent(hours.earnedHours, hours.requiredHours);
-  const missing =
-    hours.missingHours === null
-      ? null
-      : hours.missingHours === 0
-        ? '已完成'
-        : `${formatHours(hours.missingHours)} 学时`;
+  const missing = missingHoursText(hours.missingHours);
 
   return (
     <View className="card hours-summary" data-testid="hours-summary">
@@ -86,18 +83,14 @@ function SummaryCard({ hours }: { hours: MyHoursResponse }) {
       <View className="summary-row">
         <Text className="summary-label">要求学时</Text>
         <Text className="summary-value" data-testid="hours-required">
-          {hours.requiredHours !== null
-            ? formatHours(hours.requiredHours)
-            : hours.bound
-              ? '本单位未设置年度要求'
-              : '绑定员工身份后显示'}
+          {requiredHoursText(hours)}
         </Text>
       </View>
       {missing !== null && (
         <View className="summary-row">
           <Text className="summary-label">还差</Text>
           <Text
-            className={hours.missingHours === 0 ? 'summary-value summary-done' : 'summary-value'}
+            className={missing === '已完成' ? 'summary-value summary-done' : 'summary-value'}
             data-testid="hours-missing"
           >
             {missing}
@@ -228,13 +221,17 @@ export default function MyHoursPage() {
     async () => ({ year, response: await getApi().getMyHours(year) }),
     [year],
   );
-  const shown = hours.data?.year === year ? hours.data.response : undefined;
+  const yearHours = hours.data?.year === year ? hours.data.response : undefined;
 
   return (
     <View className="page hours-page">
       <YearSwitcher years={years} year={year} onChange={setYear} />
-      <StatusView loading={hours.loading && !shown} error={hours.error} onRetry={hours.reload} />
-      {shown && <HoursBody hours={shown} />}
+      <StatusView
+        loading={hours.loading && !yearHours}
+        error={hours.error}
+        onRetry={hours.reload}
+      />
+      {yearHours && <HoursBody hours={yearHours} />}
     </View>
   );
 }
