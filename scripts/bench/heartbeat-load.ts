@@ -1,25 +1,26 @@
-// Seeding and request generation for the heartbeat benchmark (heartbeats.ts): learners with API
-// session tokens and open video sessions, written through the server's models, and an autocannon
-// request that replays one heartbeat per request while rotating through those learners.
+// Seeding and request generation for the heartbeat benchmark (heartbeats.ts). Learners with API
+// session tokens and open video sessions are written through the server's models. An autocannon
+// request entry then replays one heartbeat per request, rotating through those learners.
 import type autocannon from 'autocannon';
 import { Types } from 'mongoose';
 import type { HeartbeatBatchRequest, HeartbeatBatchResponse } from '@wxlearn/api-types';
 import { SessionModel } from '@wxlearn/server/modules/auth/session.model.js';
 import { generateToken, hashSecret } from '@wxlearn/server/modules/auth/tokens.js';
 import { LessonModel } from '@wxlearn/server/modules/catalog/lesson.model.js';
+import { DEFAULT_CREDIT_RULES } from '@wxlearn/server/modules/learning/credit-rules.js';
 import { HeartbeatModel } from '@wxlearn/server/modules/learning/heartbeat.model.js';
 import { LearningSessionModel } from '@wxlearn/server/modules/learning/learning-session.model.js';
 import { LearnerModel } from '@wxlearn/server/modules/learners/learner.model.js';
 
 /** Length of the seeded video lesson, in seconds. */
 export const VIDEO_SECONDS = 3_600;
-/** Client heartbeat period that the replay imitates, in ms (the server's default rule). */
-export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** Client heartbeat period that the replay imitates, in ms. */
+export const HEARTBEAT_INTERVAL_MS = DEFAULT_CREDIT_RULES.heartbeatIntervalMs;
 
 const SEED_CHUNK_SIZE = 1_000;
 const TOKEN_LIFETIME_MS = 24 * 3_600_000;
 
-/** Learners ready to send heartbeats; index i of each array belongs to learner i. */
+/** Learners ready to send heartbeats. Index i of each array belongs to learner i. */
 export interface SeededLearners {
   count: number;
   sessionIds: Types.ObjectId[];
@@ -89,8 +90,10 @@ export interface ReplayTally {
   sent: number;
   /** Responses with status 200. */
   ok: number;
-  /** Responses with any other status. */
-  notOk: number;
+  /** Responses with any other status, by status code. */
+  notOk: Map<number, number>;
+  /** Status and start of the body of the first response that was not 200. */
+  firstNotOk: { status: number; body: string } | null;
   /** 200 responses whose `acceptedSeqs` contains the heartbeat sent (checked replays only). */
   accepted: number;
   /** 200 responses that rejected the heartbeat, by rejection reason (checked replays only). */
@@ -110,7 +113,7 @@ interface ReplayContext {
 /**
  * Replays heartbeats as online clients send them: one heartbeat per request, learners in turn,
  * each learner with its own seq (1, 2, 3, …), `clientMs = seq * 15000` and `position = seq * 15`
- * (playing at rate 1). A learner is skipped while its previous request is unanswered, so each
+ * (a video playing at rate 1). A learner is skipped while its previous request is unanswered, so each
  * learner's seqs reach the server in order. Needs autocannon's `pipelining` at 1 (the default),
  * because a response is matched to its request through the connection's context.
  */
@@ -118,7 +121,8 @@ export class HeartbeatReplay {
   readonly tally: ReplayTally = {
     sent: 0,
     ok: 0,
-    notOk: 0,
+    notOk: new Map(),
+    firstNotOk: null,
     accepted: 0,
     rejected: new Map(),
     malformed: 0,
@@ -138,7 +142,7 @@ export class HeartbeatReplay {
     this.inFlightSeq = new Uint32Array(learners.count);
   }
 
-  /** Returns the autocannon request entry; it is the only entry of `requests`. */
+  /** Returns the entry for autocannon's `requests`, which must be its only entry. */
   request(): autocannon.Request {
     return {
       method: 'POST',
@@ -146,6 +150,16 @@ export class HeartbeatReplay {
       onResponse: (status, body, context) =>
         this.recordResponse(status, body, context as ReplayContext),
     };
+  }
+
+  /** Returns the highest seq sent to any learner. */
+  maxSeqSent(): number {
+    return this.lastSeq.reduce((max, seq) => Math.max(max, seq), 0);
+  }
+
+  /** Returns how many learners were sent at least one heartbeat. */
+  learnersReached(): number {
+    return this.lastSeq.reduce((count, seq) => count + (seq > 0 ? 1 : 0), 0);
   }
 
   /** Returns the heartbeats sent whose responses never arrived (timed out or cut off at the end). */
@@ -210,7 +224,8 @@ export class HeartbeatReplay {
     if (this.inFlightSeq[learner] === seq) this.inFlightSeq[learner] = 0;
 
     if (status !== 200) {
-      this.tally.notOk++;
+      this.tally.notOk.set(status, (this.tally.notOk.get(status) ?? 0) + 1);
+      this.tally.firstNotOk ??= { status, body: body.slice(0, 300) };
       return;
     }
     this.tally.ok++;

@@ -20,6 +20,7 @@ import autocannon from 'autocannon';
 import Koa from 'koa';
 import { pino } from 'pino';
 import { connectDatabase, disconnectDatabase } from '@wxlearn/server/db/connection.js';
+import { DEFAULT_CREDIT_RULES } from '@wxlearn/server/modules/learning/credit-rules.js';
 import { HeartbeatModel } from '@wxlearn/server/modules/learning/heartbeat.model.js';
 import { repoRoot } from '../src/db/paths.js';
 import { startStack } from '../src/stack/stack.js';
@@ -34,8 +35,6 @@ import {
 const HEARTBEAT_ROUTE = '/api/learning/sessions/:id/heartbeats';
 /** Age of the seeded sessions at the start of the run. */
 const SESSION_AGE_MS = 3_600_000;
-/** Server clock allowance of the crediting rules (`clockSkewMs`), in ms. */
-const CLOCK_SKEW_MS = 2_000;
 
 // Progress goes to stderr, so stdout carries only the Markdown report.
 const logger = pino({ name: 'bench', level: 'info' }, pino.destination(2));
@@ -58,7 +57,7 @@ function parseOptions(): Options & { serveBaseline: boolean } {
       duration: { type: 'string', default: '20' },
       connections: { type: 'string', default: '50' },
       learners: { type: 'string', default: '20000' },
-      // Internal: run the baseline app in this process (see startBaseline).
+      // Set only by startBaseline for the child process that serves the baseline app.
       'serve-baseline': { type: 'boolean', default: false },
     },
   });
@@ -162,7 +161,10 @@ async function settledHeartbeatCount(): Promise<number> {
     if (current === previous) return current;
     previous = current;
   }
-  throw new Error('the stored heartbeat count was still changing 30 s after the load ended');
+  throw new Error(
+    'timed out after 30 s waiting for the stored heartbeat count to settle: the server was ' +
+      'still storing heartbeats of the run',
+  );
 }
 
 interface StorageCheck {
@@ -174,7 +176,7 @@ interface StorageCheck {
   unansweredStored: number;
 }
 
-/** Returns one message per failed condition of the run; empty when the run is valid. */
+/** Lists one message per failed condition of the run, and none when the run is valid. */
 function findFailures(baseline: TargetRun, server: TargetRun, storage: StorageCheck): string[] {
   const failures: string[] = [];
   for (const { name, result, replay } of [baseline, server]) {
@@ -183,8 +185,12 @@ function findFailures(baseline: TargetRun, server: TargetRun, storage: StorageCh
         `${name}: ${result.errors} request errors, ${result.timeouts} of them timeouts`,
       );
     }
-    if (replay.tally.notOk > 0 || result.non2xx > 0) {
-      failures.push(`${name}: ${Math.max(replay.tally.notOk, result.non2xx)} responses not 200`);
+    const { notOk, firstNotOk } = replay.tally;
+    if (notOk.size > 0) {
+      const byStatus = [...notOk].map(([status, count]) => `${count} × ${status}`).join(', ');
+      failures.push(
+        `${name}: responses not 200 (${byStatus}), the first with body ${firstNotOk?.body}`,
+      );
     }
     if (replay.tally.overlapping > 0) {
       failures.push(
@@ -199,13 +205,17 @@ function findFailures(baseline: TargetRun, server: TargetRun, storage: StorageCh
     failures.push(`${tally.malformed} responses were not a heartbeat batch response`);
   }
   for (const [reason, count] of tally.rejected) {
-    const hint =
-      reason === 'ahead_of_server_clock'
-        ? ': each learner can send at most ' +
-          `${Math.floor((SESSION_AGE_MS + CLOCK_SKEW_MS) / HEARTBEAT_INTERVAL_MS) + 1} ` +
-          'heartbeats per run, so raise --learners'
-        : '';
-    failures.push(`${count} heartbeats rejected as ${reason}${hint}`);
+    failures.push(`${count} heartbeats rejected as ${reason}`);
+  }
+  // Seq k claims (k - 1) * 15 s since the first heartbeat, which the server's clock check allows
+  // only up to the session's age.
+  const maxClockSeq =
+    Math.floor((SESSION_AGE_MS + DEFAULT_CREDIT_RULES.clockSkewMs) / HEARTBEAT_INTERVAL_MS) + 1;
+  if (server.replay.maxSeqSent() > maxClockSeq) {
+    failures.push(
+      `learners reached seq ${server.replay.maxSeqSent()}, but the server's clock check allows ` +
+        `about ${maxClockSeq} heartbeats per session in this run: raise --learners`,
+    );
   }
   const expected = tally.ok + storage.unansweredStored;
   if (storage.stored !== expected) {
@@ -219,6 +229,7 @@ function findFailures(baseline: TargetRun, server: TargetRun, storage: StorageCh
 
 function formatReport(
   options: Options,
+  loadAverage: number,
   seedSeconds: number,
   runs: TargetRun[],
   storage: StorageCheck,
@@ -230,7 +241,8 @@ function formatReport(
       `${result.latency.p99} | ${failed} |`
     );
   });
-  const server = runs.at(-1)!.replay.tally;
+  const serverReplay = runs.at(-1)!.replay;
+  const server = serverReplay.tally;
   const command = [
     path.basename(process.execPath),
     ...process.execArgv,
@@ -243,7 +255,7 @@ function formatReport(
       `${options.learners} learners, one heartbeat per request`,
     `Machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ` +
       `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, ` +
-      `Node.js ${process.version}`,
+      `Node.js ${process.version}, 1-minute load average ${loadAverage.toFixed(1)} before the run`,
     `Command: \`${command}\``,
     `Seeding: ${options.learners} learners with tokens and open sessions in ${seedSeconds.toFixed(1)} s`,
     '',
@@ -254,6 +266,8 @@ function formatReport(
     `Heartbeat documents stored: ${storage.stored} (200 responses: ${server.ok}, ` +
       `heartbeat in acceptedSeqs: ${server.accepted}; unanswered at the end: ` +
       `${storage.unanswered}, of which stored: ${storage.unansweredStored})`,
+    `Heartbeats per learner: at most ${serverReplay.maxSeqSent()}, ` +
+      `${serverReplay.learnersReached()} of ${options.learners} learners sent at least one`,
     '',
   ].join('\n');
 }
@@ -268,6 +282,8 @@ async function main(): Promise<void> {
     );
   }
 
+  // Other processes on the machine skew both targets, so the report shows how busy it was.
+  const loadAverage = os.loadavg()[0] ?? 0;
   const stack = await startStack({
     logger,
     port: 0,
@@ -313,7 +329,9 @@ async function main(): Promise<void> {
       unansweredStored: await countStored(unanswered),
     };
 
-    process.stdout.write(formatReport(options, seedSeconds, [baselineRun, serverRun], storage));
+    process.stdout.write(
+      formatReport(options, loadAverage, seedSeconds, [baselineRun, serverRun], storage),
+    );
     const failures = findFailures(baselineRun, serverRun, storage);
     if (failures.length > 0) {
       logger.error({ failures }, 'benchmark run is invalid');

@@ -115,6 +115,26 @@ describe.skipIf(usesExternalDatabase)('startLocalDatabase on PostgreSQL', () => 
     );
   });
 
+  it('answers an equality lookup on an indexed field from a GIN index', async () => {
+    const Owned = connection.model(
+      'OwnedItem',
+      new mongoose.Schema({ owner: { type: String, index: true }, n: Number }),
+    );
+    await Owned.init();
+    await Owned.insertMany(
+      Array.from({ length: 2000 }, (_, n) => ({ owner: `owner-${n % 500}`, n })),
+    );
+    await connection.db!.command({ analyze: 'owneditems' }).catch(() => undefined);
+
+    const explained = (await Owned.find({ owner: 'owner-7' }).explain()) as unknown as {
+      queryPlanner?: unknown;
+    }[];
+    const plan = JSON.stringify(explained);
+    expect(plan).toContain('Bitmap Index Scan');
+    expect(plan).toContain('_gin');
+    expect(await Owned.countDocuments({ owner: 'owner-7' })).toBe(4);
+  });
+
   it('stop ends FerretDB and removes the files', async () => {
     const port = portOf(database.uri);
     const exited = database.ferretdbExited;

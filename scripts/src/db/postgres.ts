@@ -12,6 +12,8 @@ const execFileAsync = promisify(execFile);
 const postgresOsUser = 'postgres';
 /** Superuser name created by initdb (`-U`), the same whether or not we run as root. */
 const superuser = 'postgres';
+/** SQL run in the FerretDB database after it is created. */
+const GIN_INDEX_SQL = path.join(import.meta.dirname, 'gin-indexes.sql');
 /** Settings file written into the data directory at every start and included by postgresql.conf. */
 const settingsFileName = 'wxlearn.conf';
 const serverLogFileName = 'server.log';
@@ -83,6 +85,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresC
       'reusing running PostgreSQL',
     );
     await createDatabase(tools, running.port, database);
+    await installGinIndexTrigger(tools, running.port, database);
     return makeCluster({ tools, dataDir, port: running.port, database, durable, reused: !adopted });
   }
 
@@ -101,6 +104,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresC
   const cluster = makeCluster({ tools, dataDir, port, database, durable, reused: false });
   try {
     await createDatabase(tools, port, database);
+    await installGinIndexTrigger(tools, port, database);
   } catch (error) {
     await cluster.stop();
     throw error;
@@ -357,6 +361,26 @@ async function createDatabase(tools: PostgresTools, port: number, database: stri
     // A concurrent caller may have created it between the check and the CREATE.
     if (!String((error as { stderr?: unknown }).stderr).includes('already exists')) throw error;
   }
+}
+
+/** Installs the event trigger that adds GIN indexes to FerretDB's tables (gin-indexes.sql). */
+async function installGinIndexTrigger(tools: PostgresTools, port: number, database: string) {
+  await execFileAsync(tools.psql, [
+    '-X',
+    '-q',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-U',
+    superuser,
+    '-d',
+    database,
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-f',
+    GIN_INDEX_SQL,
+  ]);
 }
 
 function makeCluster(params: {
