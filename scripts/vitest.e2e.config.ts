@@ -10,5 +10,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     fileParallelism: false,
+    // A page in the browser may wait for the API and a subpackage chunk, which takes seconds on a
+    // loaded 2-core machine, so polls get 10 s instead of the default 1 s.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -25,6 +25,9 @@ export type LearningApi = Pick<
 /** Flags and fields a caller adds to one heartbeat, such as `paused` or `playbackRate`. */
 export type HeartbeatExtras = Omit<HeartbeatPayload, 'seq' | 'clientMs'>;
 
+/** State of a media player that every heartbeat carries, periodic ones included. */
+export type PlayerFields = Pick<HeartbeatPayload, 'paused' | 'playbackRate'>;
+
 export interface LearningSessionState {
   /** The server's session, once the start call has succeeded. */
   session: LearningSessionView | null;
@@ -40,6 +43,11 @@ export interface LearningSessionOptions {
   api: LearningApi;
   /** Current position in the lesson (video second, document page or article share), or null. */
   getPosition: () => number | null;
+  /**
+   * Player state added to every heartbeat (video lessons), so that periodic heartbeats during a
+   * pause keep `paused: true`. Fields given to `beat()` take precedence.
+   */
+  getPlayerFields?: () => PlayerFields;
   onChange?: (state: LearningSessionState) => void;
   clock?: MonotonicClock;
   storage?: KeyValueStorage;
@@ -51,7 +59,10 @@ export interface LearningSession {
   readonly state: LearningSessionState;
   /** Starts the server session, sends heartbeat seq 1 and starts the heartbeat timer. */
   start(): Promise<LearningSessionView>;
-  /** Sends a heartbeat now, for example just before and just after a seek. */
+  /**
+   * Sends a heartbeat now, for example just before and just after a seek. Does nothing before the
+   * start call has succeeded, because seq 1 must follow it.
+   */
   beat(extras?: HeartbeatExtras): void;
   /** Sends a heartbeat with `hidden: true` and stops the timer (app or page hidden). */
   hide(): void;
@@ -115,6 +126,7 @@ export function createLearningSession(options: LearningSessionOptions): Learning
       seq: queue.lastSeq + 1,
       clientMs: Math.round(clock()),
       position: getPosition(),
+      ...options.getPlayerFields?.(),
       ...extras,
     };
   }

@@ -1,13 +1,15 @@
-// Decides which heartbeats a video player sends, from the player's events. Pure: the lesson page
-// feeds it events with times from the monotonic clock and sends the heartbeats it returns.
+// Decides which heartbeats a video player sends, from the player's events. The functions are
+// pure. The lesson page feeds them events timed by the monotonic clock and sends the heartbeats
+// they return.
 //
 // Taro 4.2.1's `Video` emits play, pause, ended and timeupdate (about every 250 ms) in both weapp
-// and H5. Neither build emits a rate change event, and only weapp emits seekcomplete. So:
+// and H5. Neither build emits a rate change event, and only weapp emits seekcomplete (the
+// `@supported` tags of @tarojs/components' Video.d.ts, and its H5 code). So:
 // - A rate change is known because the page's own rate buttons make it.
 // - A seek shows as a timeupdate whose position moved more than the elapsed time allows, in both
 //   builds. WeChat's seekcomplete also counts as a seek, for seeks made while paused, when no
 //   timeupdate may follow until playback starts again.
-import type { HeartbeatExtras } from './learning-session';
+import type { HeartbeatExtras, PlayerFields } from './learning-session';
 
 /**
  * Largest difference in seconds between a reported position and the position expected from the
@@ -23,12 +25,9 @@ export const SEEK_EVENT_WINDOW_MS = 1_000;
 
 /**
  * Stored positions within this many seconds of the start or the end do not move the player on
- * reopening: resuming at the very end of a finished video would leave nothing to watch.
+ * reopening, because resuming at the very end of a finished video would leave nothing to watch.
  */
 export const RESUME_MARGIN_SECONDS = 2;
-
-/** The fields of a heartbeat that describe the player. */
-export type PlaybackFields = Pick<HeartbeatExtras, 'paused' | 'playbackRate'>;
 
 export interface VideoPlaybackState {
   /** Last position the player reported, in seconds, or null before the first report. */
@@ -41,8 +40,8 @@ export interface VideoPlaybackState {
   lastJumpSeekAtMs: number | null;
   /**
    * True after WeChat's seekcomplete event until the next timeupdate, whose position is then the
-   * seek's target. The event's own `position` is not used, because its unit is not documented
-   * consistently across WeChat clients.
+   * seek's target. The event's own detail is not used, because Taro's types declare no fields
+   * for it.
    */
   awaitingSeekTarget: boolean;
 }
@@ -79,7 +78,7 @@ export function initialVideoState(): VideoPlaybackState {
  * Returns the player fields of the periodic heartbeats. A player that has not started counts as
  * paused, so time spent on the page before pressing play is not credited.
  */
-export function playbackFields(state: VideoPlaybackState): PlaybackFields {
+export function playerFields(state: VideoPlaybackState): PlayerFields {
   return { paused: state.paused, playbackRate: state.playbackRate };
 }
 
@@ -128,11 +127,14 @@ function onSeekComplete(state: VideoPlaybackState, atMs: number): VideoStep {
 
 function onPausedChange(state: VideoPlaybackState, paused: boolean, atMs: number): VideoStep {
   if (state.paused === paused) return { state, heartbeats: [] };
+  // Playback that starts before any position report starts at second 0, because the page never
+  // sets the player's initial time and moves it only through a 'resume' event.
+  const position = !paused && state.position === null ? 0 : state.position;
   // The position stays the last reported one, now read at this time, so that the elapsed time
   // before the change does not count as playable time after it.
-  const sampledAtMs = state.position === null ? null : atMs;
-  const next = { ...state, paused, sampledAtMs };
-  return { state: next, heartbeats: [heartbeatAt(next, next.position)] };
+  const sampledAtMs = position === null ? null : atMs;
+  const next = { ...state, paused, position, sampledAtMs };
+  return { state: next, heartbeats: [heartbeatAt(next, position)] };
 }
 
 /** Applies one player event and returns the new state and the heartbeats to send for it. */
@@ -154,8 +156,8 @@ export function reduceVideoEvent(state: VideoPlaybackState, event: VideoPlayerEv
     case 'seekComplete':
       return onSeekComplete(state, event.atMs);
     case 'resume': {
-      // A programmatic seek that WeChat may still confirm with seekcomplete: the window keeps
-      // that event from being taken for a seek by the learner.
+      // The resume is a programmatic seek, which WeChat may confirm with seekcomplete. Setting
+      // lastJumpSeekAtMs keeps that event from counting as a seek by the learner.
       const next: VideoPlaybackState = {
         ...state,
         position: event.position,
@@ -169,10 +171,10 @@ export function reduceVideoEvent(state: VideoPlaybackState, event: VideoPlayerEv
 }
 
 /**
- * Returns the second at which to resume a video, or null to leave the player where it is: when
- * nothing is stored, when the stored position is within `RESUME_MARGIN_SECONDS` of the start or
- * of the end (`durationSeconds`, when positive), or when the learner has already moved the player
- * away from the start.
+ * Returns the second at which to resume a video, or null to leave the player where it is. It
+ * returns null when nothing is stored or when the learner has already moved the player away from
+ * the start. It also returns null for a stored position within `RESUME_MARGIN_SECONDS` of the
+ * start or of the end (`durationSeconds`, when positive).
  */
 export function videoResumeTarget(
   resumePosition: number | null,

@@ -137,7 +137,7 @@ describe('h5 build', () => {
       await screenshot(page, '3-course');
     });
 
-    test('lesson shows Markdown as text', async () => {
+    test('lessons show article, video and document', async () => {
       await byTestId(page, 'lesson-item').first().click();
       const content = byTestId(page, 'lesson-content');
       await expect.poll(() => content.innerText()).toContain('SELECT name FROM courses;');
@@ -147,9 +147,13 @@ describe('h5 build', () => {
       expect(await content.locator('.md-list-item').count()).toBe(3);
       await screenshot(page, '4-lesson');
       await byTestId(page, 'lesson-next').click();
+      await expect.poll(() => byTestId(page, 'video-player').count()).toBe(1);
+      expect(await byTestId(page, 'video-rate').count()).toBe(5);
+      await byTestId(page, 'lesson-next').click();
       await expect
-        .poll(() => byTestId(page, 'lesson-media-url').innerText())
-        .toBe('https://example.com/video.mp4');
+        .poll(() => byTestId(page, 'document-page-indicator').innerText())
+        .toBe('第 1 / 12 页');
+      expect(await byTestId(page, 'document-open').getAttribute('href')).toBe('/media/notes.pdf');
     });
 
     test('lesson shows resume and unsaved progress', async () => {

@@ -258,7 +258,9 @@ function lessonDetail(lessonId: string): LessonDetail | null {
         title: '课程视频',
         type: 'video',
         position: 2,
-        content: { type: 'video', url: 'https://example.com/video.mp4', durationSeconds: 600 },
+        // Media paths point at this server, which has no such files, so that no browser test
+        // requests another host.
+        content: { type: 'video', url: '/media/video.mp4', durationSeconds: 600 },
         previousLessonId: '65e000000000000000000001',
         nextLessonId: '65e000000000000000000003',
       };
@@ -269,7 +271,7 @@ function lessonDetail(lessonId: string): LessonDetail | null {
         title: '讲义',
         type: 'document',
         position: 3,
-        content: { type: 'document', url: 'https://example.com/notes.pdf', pageCount: 12 },
+        content: { type: 'document', url: '/media/notes.pdf', pageCount: 12 },
         previousLessonId: '65e000000000000000000002',
         nextLessonId: null,
       };

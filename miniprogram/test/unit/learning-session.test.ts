@@ -115,6 +115,31 @@ test('heartbeats keep seq order', async () => {
   expect(session.state.unsavedCount).toBe(0);
 });
 
+test('player fields join every heartbeat', async () => {
+  let player = { paused: true, playbackRate: 1 };
+  const session = createLearningSession({
+    lessonId: ARTICLE_LESSON,
+    api,
+    getPosition: () => position,
+    getPlayerFields: () => player,
+    clock: () => clockMs,
+  });
+  open.push(session);
+  await session.start();
+  await session.flush();
+  player = { paused: false, playbackRate: 1.5 };
+  await tick(session);
+  session.beat({ position: 12, paused: true });
+  await session.flush();
+
+  const accepted = acceptedOf(session);
+  expect(accepted.map((item) => item.seq)).toEqual([1, 2, 3]);
+  expect(accepted[0]).toMatchObject({ paused: true, playbackRate: 1 });
+  expect(accepted[1]).toMatchObject({ paused: false, playbackRate: 1.5 });
+  // Fields given to beat() win over the player's.
+  expect(accepted[2]).toMatchObject({ position: 12, paused: true, playbackRate: 1.5 });
+});
+
 test('queue survives outage and replays', async () => {
   const session = openSession();
   await session.start();

@@ -1,7 +1,7 @@
 import { Button, Text, View } from '@tarojs/components';
 import Taro, { usePageScroll, useRouter } from '@tarojs/taro';
-import type { LessonContent, LessonDetail } from '@wxlearn/api-types';
-import { useEffect, useRef } from 'react';
+import type { LearningSessionView, LessonContent, LessonDetail } from '@wxlearn/api-types';
+import { useEffect, useRef, type MutableRefObject } from 'react';
 
 import { Markdown } from '../../../components/markdown/Markdown';
 import { StatusView } from '../../../components/StatusView';
@@ -9,46 +9,31 @@ import { useLearningSession } from '../../../hooks/useLearningSession';
 import { useRemoteData } from '../../../hooks/useRemoteData';
 import { readParam, routes } from '../../../routes';
 import { getApi } from '../../../services/api';
+import type { HeartbeatExtras } from '../../../services/learning-session';
 import { measureHeight, readWindowHeight, scrollPageTo } from '../../../services/page-metrics';
-import { formatClock, formatDuration } from '../../../utils/format';
+import { formatClock } from '../../../utils/format';
+import { DocumentPlayer } from './DocumentPlayer';
+import type { PlayerSource } from './player-source';
+import { VideoPlayer } from './VideoPlayer';
 import './index.scss';
 
-/** Document and video lessons are not played in the app yet: this shows their address to copy. */
-function MediaPlaceholder({ label, url, detail }: { label: string; url: string; detail: string }) {
-  return (
-    <View className="media-placeholder">
-      <Text className="media-label">{label}</Text>
-      <Text className="muted">{detail}</Text>
-      <Text className="media-url" data-testid="lesson-media-url" userSelect>
-        {url}
-      </Text>
-      <Button size="mini" onClick={() => void Taro.setClipboardData({ data: url })}>
-        复制链接
-      </Button>
-    </View>
-  );
+interface LessonBodyProps {
+  content: LessonContent;
+  session: LearningSessionView | null;
+  beat: (extras: HeartbeatExtras) => void;
+  sourceRef: MutableRefObject<PlayerSource | null>;
 }
 
-function LessonBody({ content }: { content: LessonContent }) {
+function LessonBody({ content, session, beat, sourceRef }: LessonBodyProps) {
   switch (content.type) {
     case 'article':
       return <Markdown source={content.markdown} />;
     case 'document':
       return (
-        <MediaPlaceholder
-          label="文档课时"
-          url={content.url}
-          detail={`共 ${content.pageCount} 页，请复制链接后在浏览器中查看`}
-        />
+        <DocumentPlayer content={content} session={session} beat={beat} sourceRef={sourceRef} />
       );
     case 'video':
-      return (
-        <MediaPlaceholder
-          label="视频课时"
-          url={content.url}
-          detail={`时长 ${formatDuration(content.durationSeconds)}，请复制链接后在浏览器中观看`}
-        />
-      );
+      return <VideoPlayer content={content} session={session} beat={beat} sourceRef={sourceRef} />;
   }
 }
 
@@ -87,7 +72,10 @@ function ResumeHint({
   }
 }
 
-function LessonView({ lesson }: { lesson: LessonDetail }) {
+function LessonView({
+  lesson,
+  ...player
+}: { lesson: LessonDetail } & Omit<LessonBodyProps, 'content'>) {
   const go = (lessonId: string) => void Taro.redirectTo({ url: routes.lesson(lessonId) });
   return (
     <View>
@@ -96,7 +84,7 @@ function LessonView({ lesson }: { lesson: LessonDetail }) {
         {lesson.title}
       </Text>
       <View className="card lesson-content" data-testid="lesson-content">
-        <LessonBody content={lesson.content} />
+        <LessonBody content={lesson.content} {...player} />
       </View>
       <View className="lesson-nav">
         {lesson.previousLessonId && (
@@ -137,13 +125,16 @@ export default function LessonPage() {
   }, [isArticle, lesson.data]);
 
   // Articles report the share of the page that has been on screen, viewport included. Document
-  // and video lessons are placeholders without a position yet.
+  // and video players report their page or second through `playerSource`.
+  const playerSource = useRef<PlayerSource | null>(null);
   const readPosition = (): number | null => {
+    if (!isArticle) return playerSource.current?.getPosition() ?? null;
     const windowHeight = readWindowHeight();
-    if (!isArticle || pageHeight.current === null || windowHeight === null) return null;
+    if (pageHeight.current === null || windowHeight === null) return null;
     return Math.min(1, (scrollTop.current + windowHeight) / pageHeight.current);
   };
-  const learning = useLearningSession(lessonId, readPosition);
+  const readPlayerFields = () => playerSource.current?.getPlayerFields?.() ?? {};
+  const learning = useLearningSession(lessonId, readPosition, readPlayerFields);
   const resumePosition = learning.session?.resumePosition ?? null;
 
   const continueReading = () => {
@@ -167,7 +158,14 @@ export default function LessonPage() {
           学习进度尚未保存，联网后自动同步
         </Text>
       )}
-      {lesson.data && <LessonView lesson={lesson.data} />}
+      {lesson.data && (
+        <LessonView
+          lesson={lesson.data}
+          session={learning.session}
+          beat={learning.beat}
+          sourceRef={playerSource}
+        />
+      )}
     </View>
   );
 }
