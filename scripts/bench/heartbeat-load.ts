@@ -134,11 +134,13 @@ export class HeartbeatReplay {
   private cursor = -1;
 
   /** With `checkBody`, every 200 response is parsed as a HeartbeatBatchResponse and checked. */
+  /** With `after`, each learner's seqs continue from where that earlier replay left them. */
   constructor(
     private readonly learners: SeededLearners,
     private readonly checkBody: boolean,
+    after?: HeartbeatReplay,
   ) {
-    this.lastSeq = new Uint32Array(learners.count);
+    this.lastSeq = after ? Uint32Array.from(after.lastSeq) : new Uint32Array(learners.count);
     this.inFlightSeq = new Uint32Array(learners.count);
   }
 
