@@ -65,9 +65,37 @@ export interface HourRequirementView {
   orgUnitName: string;
   year: number;
   requiredHours: number;
+  /**
+   * The ancestor unit that sets this requirement, when the item shows what is in force at the root
+   * of the caller's scope without being set there. Null for a requirement set on the unit itself.
+   */
+  inheritedFrom: { orgUnitCode: string; orgUnitName: string } | null;
 }
 
-/** Response of `GET /api/admin/hour-requirements?year=&orgUnitCode=`. */
+/**
+ * Query of `GET /api/admin/hour-requirements`: a year from 2000 to 2100 and optionally one unit
+ * of the caller's scope (default: all of it).
+ */
+export interface HourRequirementListQuery {
+  year: number;
+  orgUnitCode?: string;
+}
+
+/**
+ * Response of `GET /api/admin/hour-requirements`. For each scope root: first the requirement
+ * inherited from above (when the root sets none itself), then the requirements set on units of
+ * its subtree, parents before children.
+ */
 export interface HourRequirementListResponse {
   items: HourRequirementView[];
+}
+
+/**
+ * Query of `GET /api/admin/hours/export`, which returns an xlsx file of the hours of every roster
+ * employee in the unit's subtree: a year from 2000 to the current one, and a unit in the caller's
+ * scope.
+ */
+export interface HoursExportQuery {
+  year: number;
+  orgUnitCode: string;
 }

@@ -294,7 +294,7 @@ describe('GET /api/courses', () => {
     expect(course?.university).toBe('CMU');
     expect(course?.difficulty).toBe(4);
     expect(course?.studyTimeText).toBe('100 小时');
-    expect(course?.creditHours).toBeNull();
+    expect(course?.creditHours).toBe(1);
     expect(course?.lessonCount).toBe(1);
     expect(course?.summary).toMatch(/^作为 CMU 数据库的入门课/);
     expect(course?.id).toMatch(/^[0-9a-f]{24}$/);

@@ -58,8 +58,8 @@ export function isInScope(scope: ManagerScope, path: string): boolean {
 }
 
 /**
- * Loads a unit that a manager asked for. Throws 404 when it does not exist and 403 when it lies
- * outside the manager's subtrees.
+ * Loads a unit named in a manager's request. Throws 404 when it does not exist and 403 when it
+ * lies outside the manager's subtrees.
  */
 export async function unitInScope(scope: ManagerScope, orgUnitCode: string): Promise<ManagedUnit> {
   const unit = await OrgUnitModel.findOne({ code: orgUnitCode }, UNIT_FIELDS).lean<ManagedUnit>();

@@ -23,7 +23,8 @@ export function requireManager(auth: AuthService): Middleware {
       const scope = await resolveManagerScope(ctx.state.learnerId);
       if (!scope) {
         throw forbidden(
-          'This account manages no org unit: an administrator must grant its employee the manager role',
+          'This account manages no org unit: ' +
+            'an administrator must grant its employee the manager role',
         );
       }
       ctx.state.manager = scope;

@@ -3,11 +3,7 @@
 import { trusted } from '../../db/trusted.js';
 import { notFound } from '../../errors.js';
 import { HourRequirementModel } from '../hours/hour-requirement.model.js';
-import {
-  removeRequirement,
-  requirementOnPath,
-  setRequirement,
-} from '../hours/requirements.js';
+import { removeRequirement, requirementOnPath, setRequirement } from '../hours/requirements.js';
 import { roundHours } from '../hours/my-hours.service.js';
 import { OrgUnitModel } from '../org/org-unit.model.js';
 import { unitInScope, type ManagedUnit, type ManagerScope } from './manager-scope.js';
@@ -34,7 +30,8 @@ export async function listScopeRequirements(
 ): Promise<RequirementItem[]> {
   const roots = orgUnitCode === undefined ? scope.units : [await unitInScope(scope, orgUnitCode)];
 
-  // Requirements are set on few units, so all of the year are read and matched to the subtrees here.
+  // Requirements are set on few units, so all of the year are read and matched to the subtrees
+  // here.
   const requirements = await HourRequirementModel.find(
     { year },
     { orgUnitCode: 1, requiredHours: 1 },
@@ -68,7 +65,10 @@ export async function listScopeRequirements(
   return items;
 }
 
-/** The requirement a root receives from an ancestor, or null when it sets its own or none applies. */
+/**
+ * Returns the requirement a root inherits from an ancestor, or null when it sets its own or none
+ * applies.
+ */
 function inheritedRequirement(
   root: ManagedUnit,
   year: number,

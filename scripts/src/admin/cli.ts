@@ -1,0 +1,140 @@
+// Admin CLI: grants and revokes the manager role, which lets the learner bound to an employee
+// manage an org unit and its subtree (hour requirements, hours export), and lists the grants.
+// Connects to the database at MONGODB_URI. Granting twice and revoking a missing grant change
+// nothing and succeed, so the commands can be re-run.
+//
+//   node --import tsx scripts/src/admin/cli.ts grant --employee E --unit CODE
+//   ... revoke --employee E --unit CODE
+//   ... list [--employee E]
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import {
+  connectDatabase,
+  disconnectDatabase,
+  ensureIndexes,
+} from '@wxlearn/server/db/connection.js';
+import { ApiError } from '@wxlearn/server/errors.js';
+import {
+  grantManager,
+  listGrants,
+  revokeManager,
+} from '@wxlearn/server/modules/admin/grants.service.js';
+
+// Logs go to stderr so that stdout carries only the grant list.
+const logger = pino({ name: 'admin', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+
+const USAGE = `usage: cli.ts <grant|revoke|list> [options]
+  grant --employee E --unit CODE    let employee E's learner manage unit CODE and its subtree;
+                                    E must be on the roster and CODE an existing unit
+  revoke --employee E --unit CODE   remove that grant
+  list [--employee E]               print the grants, of one employee or all, tab-separated:
+                                    employee number, name, unit code, unit name, role, created at`;
+
+class UsageError extends Error {}
+
+interface Command {
+  name: 'grant' | 'revoke' | 'list';
+  employee?: string;
+  unit?: string;
+}
+
+function parseCommand(args: string[]): Command {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      employee: { type: 'string' },
+      unit: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const [name, ...rest] = positionals;
+  if (!name) throw new UsageError('missing command');
+  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
+  const employee = values.employee?.trim();
+  const unit = values.unit?.trim();
+  if (employee === '') throw new UsageError('--employee must not be empty');
+  if (unit === '') throw new UsageError('--unit must not be empty');
+  if (name === 'grant' || name === 'revoke') {
+    if (!employee || !unit) throw new UsageError(`${name} needs --employee and --unit`);
+    return { name, employee, unit };
+  }
+  if (name === 'list') {
+    if (unit) throw new UsageError('list takes no --unit');
+    return { name, employee };
+  }
+  throw new UsageError(`unknown command ${name}`);
+}
+
+async function run(command: Command): Promise<void> {
+  switch (command.name) {
+    case 'grant': {
+      const created = await grantManager(command.employee!, command.unit!, new Date());
+      logger.info(
+        { employeeNo: command.employee, orgUnitCode: command.unit, role: 'manager' },
+        created ? 'manager grant created' : 'manager grant already exists, nothing changed',
+      );
+      return;
+    }
+    case 'revoke': {
+      const removed = await revokeManager(command.employee!, command.unit!);
+      logger.info(
+        { employeeNo: command.employee, orgUnitCode: command.unit, role: 'manager' },
+        removed ? 'manager grant revoked' : 'no such manager grant, nothing changed',
+      );
+      return;
+    }
+    case 'list': {
+      for (const grant of await listGrants(command.employee)) {
+        const fields = [
+          grant.employeeNo,
+          grant.employeeName ?? '(not on roster)',
+          grant.orgUnitCode,
+          grant.orgUnitName ?? '(unit removed)',
+          grant.role,
+          grant.createdAt.toISOString(),
+        ];
+        process.stdout.write(`${fields.join('\t')}\n`);
+      }
+      return;
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  let command: Command;
+  try {
+    command = parseCommand(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const uri = process.env.MONGODB_URI;
+  if (!uri) {
+    process.stderr.write('MONGODB_URI is not set: point it at the database to change\n');
+    process.exit(2);
+  }
+
+  await connectDatabase(uri, logger);
+  await ensureIndexes(logger);
+  try {
+    await run(command);
+    process.exitCode = 0;
+  } catch (error) {
+    if (error instanceof ApiError) {
+      // An unknown employee or unit: the message names it.
+      logger.error({ command: command.name, reason: error.message }, 'admin command failed');
+    } else {
+      logger.error({ command: command.name, err: error }, 'admin command failed');
+    }
+    process.exitCode = 1;
+  } finally {
+    await disconnectDatabase();
+  }
+}
+
+void main();
