@@ -7,6 +7,7 @@ import { errorHandler, requestBodyError } from './http/error-handler.js';
 import { createHealthRouter } from './http/health.js';
 import { requestContext } from './http/request-context.js';
 import type { Logger } from './logger.js';
+import { createAdminRouter } from './modules/admin/admin.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { createAuthRouter } from './modules/auth/auth.routes.js';
 import { createCatalogRouter } from './modules/catalog/catalog.routes.js';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Koa {
     createQuizzesRouter(deps),
     createLearningRouter(deps),
     createHoursRouter(deps),
+    createAdminRouter(deps),
   ];
   for (const router of routers) {
     app.use(router.routes());
