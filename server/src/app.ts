@@ -22,6 +22,8 @@ import './modules/hours/hour-requirement.model.js';
 import './modules/hours/legacy-record.model.js';
 import './modules/learning/course-completion.model.js';
 import './modules/learning/lesson-progress.model.js';
+import type { AccessTokenSource } from './wechat/access-token-source.js';
+import { createAccessTokenStore } from './wechat/access-token-store.js';
 import { WechatClient } from './wechat/api-client.js';
 
 export interface AppDeps {
@@ -29,6 +31,8 @@ export interface AppDeps {
   logger: Logger;
   wechat: WechatClient;
   auth: AuthService;
+  /** Access tokens of the mini-program and the official account, shared by all server copies. */
+  accessTokens: AccessTokenSource;
   /** Server clock of the learning ledger; tests set it to control time. */
   now?: () => Date;
 }
@@ -42,7 +46,12 @@ export function createDeps(config: Config, logger: Logger): AppDeps {
     logger: logger.child({ component: 'wechat' }),
   });
   const auth = new AuthService({ config, wechat, logger: logger.child({ component: 'auth' }) });
-  return { config, logger, wechat, auth };
+  const accessTokens = createAccessTokenStore(
+    config,
+    wechat,
+    logger.child({ component: 'access-tokens' }),
+  );
+  return { config, logger, wechat, auth, accessTokens };
 }
 
 export function createApp(deps: AppDeps): Koa {

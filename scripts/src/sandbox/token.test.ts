@@ -267,3 +267,65 @@ describe('access token checks', () => {
     expect(response.body.ip_list).toEqual(['127.0.0.1']);
   });
 });
+
+describe('stable_token test controls', () => {
+  const controlUrl = () => `${harness.url}/sandbox/stable-token`;
+
+  it('fails every request with the errcode until cleared', async () => {
+    const set = await postJson(controlUrl(), { errcode: -1 });
+    const failed = await stableToken();
+    const alsoFailed = await stableToken({ force_refresh: true });
+    await postJson(controlUrl(), { errcode: null });
+    const succeeded = await stableToken();
+
+    expect(set.status).toBe(200);
+    expect(set.body.errcode).toBe(-1);
+    expect(failed.body.errcode).toBe(-1);
+    expect(alsoFailed.body.errcode).toBe(-1);
+    expect(succeeded.body.expires_in).toBe(7200);
+    expect(harness.sandbox.callCounts().stable_token).toBe(3);
+  });
+
+  it('delays each request', async () => {
+    await postJson(controlUrl(), { delayMs: 200 });
+    const startedAt = performance.now();
+
+    const response = await stableToken();
+
+    expect(response.body.expires_in).toBe(7200);
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(190);
+  });
+
+  it('counts force refreshes that issued a token', async () => {
+    await tokenOf();
+    await tokenOf({ force_refresh: true });
+    await tokenOf({ force_refresh: true });
+    await tokenOf({ appid: TEST_OFFICIAL_ACCOUNT.appId, secret: TEST_OFFICIAL_ACCOUNT.appSecret });
+
+    const state = await requestJson(controlUrl());
+
+    // The second force refresh came within 30 seconds of the first, so it issued nothing.
+    expect(state.body.forceRefreshesIssued).toEqual({
+      [TEST_APP_ID]: 1,
+      [TEST_OFFICIAL_ACCOUNT.appId]: 0,
+    });
+  });
+
+  it('rejects an errcode it does not simulate', async () => {
+    const response = await postJson(controlUrl(), { errcode: 40001 });
+    const state = await requestJson(controlUrl());
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ id: 'invalid_request' });
+    expect(state.body.errcode).toBeNull();
+  });
+
+  it('clears the behaviour on reset', async () => {
+    await postJson(controlUrl(), { errcode: 45009, delayMs: 10 });
+
+    harness.sandbox.reset();
+    const state = await requestJson(controlUrl());
+
+    expect(state.body).toEqual({ delayMs: 0, errcode: null, forceRefreshesIssued: {} });
+  });
+});

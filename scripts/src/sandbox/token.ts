@@ -1,5 +1,6 @@
-// Access tokens: POST /cgi-bin/stable_token (getStableAccessToken) and the registry of issued
-// tokens that every later WeChat endpoint checks through requireAccessToken().
+// Access tokens: POST /cgi-bin/stable_token (getStableAccessToken), its test controls under
+// /sandbox/stable-token, and the registry of issued tokens that every later WeChat endpoint checks
+// through requireAccessToken().
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
@@ -19,6 +20,26 @@ export const TOKEN_OVERLAP_MS = 5 * 60 * 1000;
 export const FORCE_REFRESH_MIN_INTERVAL_MS = 30 * 1000;
 /** Force refreshes allowed per app and day. The next one fails with 45009. */
 export const FORCE_REFRESH_DAILY_LIMIT = 20;
+
+/** Errcodes that a test can make stable_token return, both documented for getStableAccessToken. */
+export const SIMULATED_STABLE_TOKEN_ERRCODES = [-1, 45009] as const;
+export type SimulatedStableTokenErrcode = (typeof SIMULATED_STABLE_TOKEN_ERRCODES)[number];
+
+/** Test-controlled deviations of stable_token, set with `POST /sandbox/stable-token`. */
+export interface StableTokenBehaviour {
+  /** Wait before handling each stable_token request, in milliseconds of real time. */
+  delayMs: number;
+  /** When set, every stable_token request fails with this errcode and changes no token. */
+  errcode: SimulatedStableTokenErrcode | null;
+}
+
+const stableTokenBehaviourPatchSchema = z.strictObject({
+  delayMs: z.number().int().min(0).max(60_000).optional(),
+  errcode: z
+    .union(SIMULATED_STABLE_TOKEN_ERRCODES.map((errcode) => z.literal(errcode)))
+    .nullable()
+    .optional(),
+});
 
 /** WeChat counts daily quotas by the calendar day in China Standard Time (UTC+8). */
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
@@ -46,6 +67,8 @@ interface AppTokenState {
   lastForceRefreshAt: number | null;
   forceRefreshDay: string;
   forceRefreshCount: number;
+  /** Force refreshes that issued a new token since start or reset, for tests. */
+  forceRefreshesIssued: number;
 }
 
 /** Fields of the stable_token body. Unknown fields are ignored, and a field of the wrong type gets 47001. */
@@ -90,6 +113,7 @@ export function createTokenArea(context: SandboxContext): TokenArea {
   const { apps, clock, logger, calls } = context;
   const tokens = new Map<string, IssuedToken>();
   const appStates = new Map<string, AppTokenState>();
+  const behaviour: StableTokenBehaviour = { delayMs: 0, errcode: null };
 
   function stateOf(appId: string): AppTokenState {
     let state = appStates.get(appId);
@@ -99,6 +123,7 @@ export function createTokenArea(context: SandboxContext): TokenArea {
         lastForceRefreshAt: null,
         forceRefreshDay: '',
         forceRefreshCount: 0,
+        forceRefreshesIssued: 0,
       };
       appStates.set(appId, state);
     }
@@ -142,6 +167,7 @@ export function createTokenArea(context: SandboxContext): TokenArea {
       return { errcode: 45009 };
     }
     state.forceRefreshCount += 1;
+    state.forceRefreshesIssued += 1;
     state.lastForceRefreshAt = now;
 
     const previous = state.current?.entry;
@@ -199,8 +225,13 @@ export function createTokenArea(context: SandboxContext): TokenArea {
 
   router.all('/cgi-bin/stable_token', async (ctx) => {
     calls.increment('stable_token');
+    if (behaviour.delayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+    }
     let result: StableTokenResult;
-    if (ctx.method !== 'POST') {
+    if (behaviour.errcode !== null) {
+      result = { errcode: behaviour.errcode };
+    } else if (ctx.method !== 'POST') {
       result = { errcode: 43002 };
     } else {
       const body = await readJsonBody(ctx.req);
@@ -226,6 +257,39 @@ export function createTokenArea(context: SandboxContext): TokenArea {
       'wechat api call succeeded',
     );
     ctx.body = result.token;
+  });
+
+  // Test controls of stable_token. Like the routes in dev-controls.ts, WeChat has no such routes.
+  // GET returns the behaviour and, per AppID, the force refreshes that issued a new token.
+  router.get('/sandbox/stable-token', (ctx) => {
+    const forceRefreshesIssued: Record<string, number> = {};
+    for (const [appId, state] of appStates) {
+      forceRefreshesIssued[appId] = state.forceRefreshesIssued;
+    }
+    ctx.body = { ...behaviour, forceRefreshesIssued };
+  });
+
+  router.post('/sandbox/stable-token', async (ctx) => {
+    const body = await readJsonBody(ctx.req);
+    if (body.kind === 'too_large' || body.kind === 'invalid_json') {
+      ctx.status = 400;
+      ctx.body = {
+        error: { id: 'invalid_request', message: 'request body is not JSON of at most 64 KiB' },
+      };
+      return;
+    }
+    const parsed = stableTokenBehaviourPatchSchema.safeParse(
+      body.kind === 'empty' ? {} : body.value,
+    );
+    if (!parsed.success) {
+      ctx.status = 400;
+      ctx.body = { error: { id: 'invalid_request', message: z.prettifyError(parsed.error) } };
+      return;
+    }
+    if (parsed.data.delayMs !== undefined) behaviour.delayMs = parsed.data.delayMs;
+    if (parsed.data.errcode !== undefined) behaviour.errcode = parsed.data.errcode;
+    logger.info({ behaviour }, 'sandbox stable_token behaviour changed');
+    ctx.body = behaviour;
   });
 
   function requireAccessToken(): Middleware {
@@ -267,6 +331,8 @@ export function createTokenArea(context: SandboxContext): TokenArea {
     reset() {
       tokens.clear();
       appStates.clear();
+      behaviour.delayMs = 0;
+      behaviour.errcode = null;
     },
   };
 }

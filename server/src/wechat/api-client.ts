@@ -39,6 +39,14 @@ export interface CodeSession {
   sessionKey: string;
 }
 
+/** An access token returned by `stable_token`. */
+export interface StableToken {
+  /** Never returned to clients or logged. */
+  accessToken: string;
+  /** Seconds the token stays valid from the moment WeChat sent it. */
+  expiresIn: number;
+}
+
 export interface WechatClientOptions {
   baseUrl: string;
   appId: string;
@@ -76,6 +84,37 @@ export class WechatClient {
       unionid: typeof body.unionid === 'string' ? body.unionid : null,
       sessionKey: body.session_key,
     };
+  }
+
+  /**
+   * Fetches an app's access token with getStableAccessToken. In normal mode WeChat returns the
+   * current token while it is valid. With `forceRefresh` it issues a new one, and the previous
+   * token stops working a few minutes later, so every other holder of it must fetch again.
+   */
+  async stableToken(appId: string, secret: string, forceRefresh: boolean): Promise<StableToken> {
+    const body = await this.request<WechatErrorBody & Record<string, unknown>>(
+      'stable_token',
+      '/cgi-bin/stable_token',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'client_credential',
+          appid: appId,
+          secret,
+          force_refresh: forceRefresh,
+        }),
+      },
+    );
+    const accessToken = body.access_token;
+    const expiresIn = body.expires_in;
+    if (typeof accessToken !== 'string' || accessToken === '') {
+      throw new WechatTransportError('stable_token', 'response has no access_token');
+    }
+    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+      throw new WechatTransportError('stable_token', 'response has no positive expires_in');
+    }
+    return { accessToken, expiresIn };
   }
 
   private async request<T extends WechatErrorBody>(
