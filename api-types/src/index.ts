@@ -8,3 +8,4 @@ export * from './catalog.js';
 export * from './quizzes.js';
 export * from './learning.js';
 export * from './hours.js';
+export * from './official-account.js';

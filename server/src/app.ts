@@ -14,6 +14,14 @@ import { createCatalogRouter } from './modules/catalog/catalog.routes.js';
 import { createHoursRouter } from './modules/hours/hours.routes.js';
 import { createLearnersRouter } from './modules/learners/learners.routes.js';
 import { createLearningRouter } from './modules/learning/learning.routes.js';
+import {
+  createOfficialAccountRouter,
+  skipBodyParserForWebhook,
+} from './modules/official-account/official-account.routes.js';
+import {
+  createOfficialAccountService,
+  type OfficialAccountService,
+} from './modules/official-account/official-account.service.js';
 import { createQuizzesRouter } from './modules/quizzes/quizzes.routes.js';
 // The hours models have no routes yet; importing them registers their unique indexes for
 // ensureIndexes() at start-up, which the legacy-record import and requirements rely on.
@@ -33,6 +41,8 @@ export interface AppDeps {
   auth: AuthService;
   /** Access tokens of the mini-program and the official account, shared by all server copies. */
   accessTokens: AccessTokenSource;
+  /** The official account's webhook and binding flow; null when WECHAT_OA_* are not set. */
+  officialAccount: OfficialAccountService | null;
   /** Server clock of the learning ledger; tests set it to control time. */
   now?: () => Date;
 }
@@ -51,7 +61,12 @@ export function createDeps(config: Config, logger: Logger): AppDeps {
     wechat,
     logger.child({ component: 'access-tokens' }),
   );
-  return { config, logger, wechat, auth, accessTokens };
+  const officialAccount = createOfficialAccountService(
+    config,
+    accessTokens,
+    logger.child({ component: 'official-account' }),
+  );
+  return { config, logger, wechat, auth, accessTokens, officialAccount };
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -60,6 +75,7 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(requestContext(deps.logger));
   app.use(errorHandler());
+  app.use(skipBodyParserForWebhook());
   app.use(
     bodyParser({
       enableTypes: ['json'],
@@ -80,6 +96,7 @@ export function createApp(deps: AppDeps): Koa {
     createHoursRouter(deps),
     createAdminRouter(deps),
   ];
+  if (deps.officialAccount) routers.push(createOfficialAccountRouter(deps, deps.officialAccount));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -11,6 +11,9 @@ import { createLogger } from '../src/logger.js';
 
 export const TEST_APP_ID = 'wxtestapp0000001';
 export const TEST_APP_SECRET = 'test-app-secret-0123456789abcdef';
+/** The official account that the test sandbox also issues access tokens to. */
+export const TEST_OA_APP_ID = 'wxtestoa00000001';
+export const TEST_OA_APP_SECRET = 'test-oa-secret-0123456789abcdef0';
 
 /** A running server on 127.0.0.1 with its own database and WeChat sandbox, for one test file. */
 export interface TestServer {
@@ -45,7 +48,11 @@ export interface TestResponse<T> {
 }
 
 async function startSandbox() {
-  const sandbox = createSandbox({ appId: TEST_APP_ID, appSecret: TEST_APP_SECRET });
+  const sandbox = createSandbox({
+    appId: TEST_APP_ID,
+    appSecret: TEST_APP_SECRET,
+    otherApps: [{ appId: TEST_OA_APP_ID, appSecret: TEST_OA_APP_SECRET }],
+  });
   const listening = await sandbox.listen(0, '127.0.0.1');
   return Object.assign(sandbox, { url: listening.url, close: listening.close });
 }

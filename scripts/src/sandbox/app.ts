@@ -3,7 +3,8 @@
  * development and tests only. It follows WeChat's documented request and response shapes and
  * errcodes but never contacts WeChat, keeps all state in memory, and adds test controls under
  * /sandbox/ that WeChat does not have. Each WeChat area lives in its own module (login.ts,
- * token.ts); dev-controls.ts contains the /sandbox/ routes.
+ * token.ts, official-account.ts); dev-controls.ts contains the /sandbox/ routes, and
+ * official-account-controls.ts those under /sandbox/official-account/.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,8 @@ import {
 } from './context.js';
 import { createDevControlsRouter } from './dev-controls.js';
 import { createLoginArea, type LoginCodeGrant, type LoginCodeRequest } from './login.js';
+import { createOfficialAccountArea, type OfficialAccountWebhook } from './official-account.js';
+import { createOfficialAccountControlsRouter } from './official-account-controls.js';
 import { createTokenArea, type TokenArea } from './token.js';
 import { wechatError } from './wechat-errors.js';
 
@@ -28,6 +31,8 @@ export interface SandboxOptions {
   appSecret: string;
   /** Further accounts, such as the official account, that may request access tokens. */
   otherApps?: AppCredentials[];
+  /** Webhook of the official account; tests usually set it with POST /sandbox/official-account/webhook. */
+  officialAccountWebhook?: OfficialAccountWebhook;
   /** Clock in epoch milliseconds; defaults to Date.now. */
   now?: () => number;
   /** Defaults to a silent logger. */
@@ -85,9 +90,15 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   const login = createLoginArea(context);
   const tokens = createTokenArea(context);
+  const officialAccount = createOfficialAccountArea(
+    context,
+    tokens.requireAccessToken,
+    options.officialAccountWebhook ?? null,
+  );
   const reset = (): void => {
     login.reset();
     tokens.reset();
+    officialAccount.reset();
     context.calls.reset();
     Object.assign(context.behaviour, defaultBehaviour());
     clock.reset();
@@ -107,6 +118,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   });
   app.use(login.router.routes());
   app.use(tokens.router.routes());
+  app.use(officialAccount.router.routes());
+  app.use(createOfficialAccountControlsRouter(context, officialAccount).routes());
   app.use(devControls.routes());
   app.use(devControls.allowedMethods());
   // An endpoint the sandbox does not implement gets HTTP 404 as well as WeChat's errcode, so

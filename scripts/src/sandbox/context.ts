@@ -30,7 +30,15 @@ export function createClock(baseNow: () => number): SandboxClock {
 }
 
 /** WeChat API endpoints whose calls the sandbox counts, keyed by a short name. */
-export const COUNTED_ENDPOINTS = ['jscode2session', 'stable_token', 'getcallbackip'] as const;
+export const COUNTED_ENDPOINTS = [
+  'jscode2session',
+  'stable_token',
+  'getcallbackip',
+  'custom_send',
+  'qrcode_create',
+  'menu_create',
+  'user_info',
+] as const;
 export type CountedEndpoint = (typeof COUNTED_ENDPOINTS)[number];
 
 /** Number of requests per WeChat endpoint since start or the last reset, failures included. */

@@ -68,7 +68,15 @@ describe('sandbox calls', () => {
 
     const calls = await callCounts();
 
-    expect(calls).toEqual({ jscode2session: 0, stable_token: 0, getcallbackip: 0 });
+    expect(calls).toEqual({
+      jscode2session: 0,
+      stable_token: 0,
+      getcallbackip: 0,
+      custom_send: 0,
+      qrcode_create: 0,
+      menu_create: 0,
+      user_info: 0,
+    });
   });
 });
 
@@ -185,7 +193,7 @@ describe('sandbox clock', () => {
 
 describe('unknown paths', () => {
   it('returns 404 and 40066 for unknown WeChat APIs', async () => {
-    const response = await requestJson(`${harness.url}/cgi-bin/message/custom/send`);
+    const response = await requestJson(`${harness.url}/cgi-bin/media/upload`);
 
     expect(response.status).toBe(404);
     expect(response.body.errcode).toBe(40066);

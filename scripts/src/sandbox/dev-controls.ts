@@ -33,7 +33,7 @@ function sendInvalidRequest(ctx: Context, message: string): void {
  * Reads a JSON body and validates it, sending 400 and returning undefined on failure.
  * An empty body counts as `{}` so that routes whose fields are all optional accept it.
  */
-async function parseBody<T>(ctx: Context, schema: z.ZodType<T>): Promise<T | undefined> {
+export async function parseBody<T>(ctx: Context, schema: z.ZodType<T>): Promise<T | undefined> {
   const body = await readJsonBody(ctx.req);
   if (body.kind === 'too_large') {
     sendInvalidRequest(ctx, 'request body is larger than 64 KiB');

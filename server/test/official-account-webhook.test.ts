@@ -1,0 +1,437 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { ApiErrorBody } from '@wxlearn/api-types';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FollowerModel } from '../src/modules/official-account/follower.model.js';
+import { InboundMessageModel } from '../src/modules/official-account/inbound-message.model.js';
+import { WEBHOOK_PATH } from '../src/modules/official-account/official-account.routes.js';
+import { createOfficialAccountService } from '../src/modules/official-account/official-account.service.js';
+import { createApp } from '../src/app.js';
+import { computeSignature } from '../src/wechat/official-account-crypto.js';
+import { startTestServer, TEST_APP_ID, type TestServer } from './harness.js';
+import {
+  OFFICIAL_ACCOUNT_OVERRIDES,
+  TEST_OA_TOKEN,
+  configureWebhook,
+  deliver,
+  replyContent,
+} from './official-account-support.js';
+
+const OPENID = 'oWebhookFollower000000000001';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer(OFFICIAL_ACCOUNT_OVERRIDES);
+  await configureWebhook(server);
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+beforeEach(async () => {
+  await InboundMessageModel.deleteMany({});
+  await FollowerModel.deleteMany({});
+});
+
+function signedQuery(extra = ''): string {
+  const timestamp = '1714000000';
+  const nonce = '829301';
+  const signature = computeSignature(TEST_OA_TOKEN, timestamp, nonce);
+  return `signature=${signature}&timestamp=${timestamp}&nonce=${nonce}${extra}`;
+}
+
+describe('URL verification', () => {
+  it('returns an echostr with + and / unchanged through the sandbox', async () => {
+    const response = await fetch(`${server.sandbox.url}/sandbox/official-account/verify-url`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ echostr: 'Ab+cD/eF+/9==' }),
+    });
+    const outcome = (await response.json()) as { status: number; body: string; verified: boolean };
+
+    expect(outcome.status).toBe(200);
+    expect(outcome.body).toBe('Ab+cD/eF+/9==');
+    expect(outcome.verified).toBe(true);
+  });
+
+  it('returns the raw echostr as plain text', async () => {
+    const response = await server.request(
+      'GET',
+      `${WEBHOOK_PATH}?${signedQuery('&echostr=a+b/c%2B')}`,
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('a+b/c%2B');
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+  });
+
+  it('rejects a wrong signature with 403', async () => {
+    const response = await fetch(`${server.sandbox.url}/sandbox/official-account/verify-url`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ echostr: '4075181314397890557', invalidSignature: true }),
+    });
+    const outcome = (await response.json()) as { status: number; verified: boolean };
+
+    expect(outcome.status).toBe(403);
+    expect(outcome.verified).toBe(false);
+  });
+
+  it('rejects a request without echostr with 400', async () => {
+    const response = await server.request('GET', `${WEBHOOK_PATH}?${signedQuery()}`);
+
+    expect(response.status).toBe(400);
+  });
+});
+
+describe('safe mode', () => {
+  for (const paddingBytes of [31, 32, 17, 1]) {
+    it(`decrypts ${paddingBytes} bytes of padding`, async () => {
+      const outcome = await deliver(server, {
+        openid: OPENID,
+        message: { type: 'text', content: '怎么查看学时' },
+        paddingBytes,
+      });
+      const attempt = outcome.attempts[0];
+
+      expect(attempt?.status).toBe(200);
+      expect(attempt?.reply.kind).toBe('xml');
+      expect(attempt?.body).toContain('<Encrypt>');
+      expect(attempt?.body).not.toContain('智能问答');
+      expect(replyContent(attempt)).toContain('智能问答正在准备中');
+      expect(replyContent(attempt)).toContain(`data-miniprogram-appid="${TEST_APP_ID}"`);
+    });
+  }
+
+  it('replies to the follower from the account', async () => {
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
+    });
+    const reply = outcome.attempts[0]?.reply;
+
+    expect(reply?.kind).toBe('xml');
+    const xml = reply?.kind === 'xml' ? reply.xml : '';
+    expect(xml).toContain(`<ToUserName><![CDATA[${OPENID}]]></ToUserName>`);
+    expect(xml).toMatch(/<FromUserName><!\[CDATA\[gh_[0-9a-f]{12}\]\]><\/FromUserName>/);
+    expect(xml).toContain('<MsgType><![CDATA[text]]></MsgType>');
+  });
+
+  it('rejects a frame encrypted for another AppID with 403', async () => {
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
+      frameAppId: 'wx0000000000000000',
+    });
+
+    expect(outcome.attempts[0]?.status).toBe(403);
+    expect(JSON.parse(outcome.attempts[0]?.body ?? '{}')).toMatchObject({
+      error: { id: 'forbidden' },
+    });
+    expect(await InboundMessageModel.countDocuments({})).toBe(0);
+  });
+
+  it('rejects a tampered msg_signature with 403', async () => {
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
+      invalidSignature: true,
+    });
+
+    expect(outcome.attempts[0]?.status).toBe(403);
+    expect(await InboundMessageModel.countDocuments({})).toBe(0);
+  });
+});
+
+describe('plaintext and compatible mode', () => {
+  it('replies in plaintext to a plaintext message', async () => {
+    const outcome = await deliver(server, {
+      mode: 'plaintext',
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
+    });
+    const attempt = outcome.attempts[0];
+
+    expect(attempt?.body).toMatch(/^<xml><ToUserName>/);
+    expect(replyContent(attempt)).toContain('智能问答正在准备中');
+  });
+
+  it('replies encrypted to a compatible-mode message', async () => {
+    const outcome = await deliver(server, {
+      mode: 'compatible',
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
+    });
+    const attempt = outcome.attempts[0];
+
+    expect(attempt?.body).toContain('<Encrypt>');
+    expect(replyContent(attempt)).toContain('智能问答正在准备中');
+  });
+
+  it('rejects a plaintext message with a wrong signature with 403', async () => {
+    const outcome = await deliver(server, {
+      mode: 'plaintext',
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
+      invalidSignature: true,
+    });
+
+    expect(outcome.attempts[0]?.status).toBe(403);
+  });
+});
+
+describe('retries', () => {
+  it('gives three deliveries of one message one reply', async () => {
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'text', content: '重复的消息' },
+      repeat: 3,
+    });
+    const replies = outcome.attempts.map((attempt) =>
+      attempt.reply.kind === 'xml' ? attempt.reply.xml : null,
+    );
+
+    expect(outcome.attempts.map((attempt) => attempt.status)).toEqual([200, 200, 200]);
+    expect(replies[0]).not.toBeNull();
+    expect(new Set(replies).size).toBe(1);
+    expect(await InboundMessageModel.countDocuments({})).toBe(1);
+    const stored = await InboundMessageModel.findOne({ dedupKey: `msg:${outcome.msgId}` }).lean();
+    expect(stored?.state).toBe('replied');
+  });
+
+  it('gives three concurrent deliveries one reply', async () => {
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'text', content: '同时到达' },
+      repeat: 3,
+      concurrent: true,
+    });
+    const replies = outcome.attempts.map((attempt) =>
+      attempt.reply.kind === 'xml' ? attempt.reply.xml : null,
+    );
+
+    expect(replies[0]).not.toBeNull();
+    expect(new Set(replies).size).toBe(1);
+    expect(await InboundMessageModel.countDocuments({})).toBe(1);
+  });
+
+  it('deduplicates an event by sender and CreateTime', async () => {
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'event', event: 'subscribe' },
+      repeat: 3,
+    });
+
+    expect(new Set(outcome.attempts.map((attempt) => replyContent(attempt))).size).toBe(1);
+    const stored = await InboundMessageModel.find({}).lean();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.dedupKey).toBe(`event:${OPENID}:${outcome.createTime}:subscribe`);
+  });
+
+  it('treats the same MsgId as one message even with new content', async () => {
+    await deliver(server, { openid: OPENID, message: { type: 'text', content: 'a' }, msgId: '42' });
+    const second = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'text', content: 'b' },
+      msgId: '42',
+    });
+
+    expect(second.attempts[0]?.reply.kind).toBe('xml');
+    expect(await InboundMessageModel.countDocuments({})).toBe(1);
+  });
+});
+
+describe('follow events', () => {
+  it('records a subscribe and replies with a welcome', async () => {
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'event', event: 'subscribe' },
+    });
+    const follower = await FollowerModel.findOne({ openid: OPENID }).lean();
+
+    expect(replyContent(outcome.attempts[0])).toContain('欢迎关注企业学堂');
+    expect(follower?.following).toBe(true);
+    expect(follower?.subscribedAt?.getTime()).toBe(outcome.createTime * 1000);
+    expect(follower?.learnerId).toBeNull();
+  });
+
+  it('records an unsubscribe without a reply', async () => {
+    await deliver(server, { openid: OPENID, message: { type: 'event', event: 'subscribe' } });
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'event', event: 'unsubscribe' },
+      createTime: Math.floor(Date.now() / 1000) + 5,
+    });
+    const follower = await FollowerModel.findOne({ openid: OPENID }).lean();
+
+    expect(outcome.attempts[0]?.body).toBe('success');
+    expect(outcome.attempts[0]?.reply.kind).toBe('none');
+    expect(follower?.following).toBe(false);
+    expect(follower?.unsubscribedAt?.getTime()).toBe(outcome.createTime * 1000);
+  });
+
+  it('keeps a later unsubscribe when an earlier subscribe arrives late', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await deliver(server, {
+      openid: OPENID,
+      message: { type: 'event', event: 'unsubscribe' },
+      createTime: now,
+    });
+    await deliver(server, {
+      openid: OPENID,
+      message: { type: 'event', event: 'subscribe' },
+      createTime: now - 60,
+    });
+
+    const follower = await FollowerModel.findOne({ openid: OPENID }).lean();
+    expect(follower?.following).toBe(false);
+  });
+
+  it('keeps one follower per openid across subscribe, unsubscribe and subscribe', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const [offset, event] of [
+      [0, 'subscribe'],
+      [1, 'unsubscribe'],
+      [2, 'subscribe'],
+    ] as const) {
+      await deliver(server, {
+        openid: OPENID,
+        message: { type: 'event', event },
+        createTime: now + offset,
+      });
+    }
+
+    const followers = await FollowerModel.find({ openid: OPENID }).lean();
+    expect(followers).toHaveLength(1);
+    expect(followers[0]?.following).toBe(true);
+  });
+});
+
+describe('menu clicks and other messages', () => {
+  it('answers the FAQ button', async () => {
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'event', event: 'CLICK', eventKey: 'FAQ' },
+    });
+
+    expect(replyContent(outcome.attempts[0])).toContain('怎么查看我的学时');
+  });
+
+  it('answers success to an unknown button and a link click', async () => {
+    const unknown = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'event', event: 'CLICK', eventKey: 'NOTHING' },
+    });
+    const view = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'event', event: 'VIEW', eventKey: 'https://example.com/' },
+    });
+
+    expect(unknown.attempts[0]?.body).toBe('success');
+    expect(view.attempts[0]?.body).toBe('success');
+  });
+
+  it('asks for text when an image arrives', async () => {
+    const outcome = await deliver(server, { openid: OPENID, message: { type: 'image' } });
+
+    expect(replyContent(outcome.attempts[0])).toContain('暂时只能处理文字消息');
+  });
+
+  it('creates a follower for a message from someone who followed earlier', async () => {
+    await deliver(server, { openid: OPENID, message: { type: 'text', content: '你好' } });
+
+    const follower = await FollowerModel.findOne({ openid: OPENID }).lean();
+    expect(follower?.following).toBe(true);
+  });
+});
+
+describe('request checks', () => {
+  it('rejects malformed XML with 400', async () => {
+    const response = await server.request<ApiErrorBody>(
+      'POST',
+      `${WEBHOOK_PATH}?${signedQuery()}`,
+      {
+        rawBody: '<xml><ToUserName>',
+        headers: { 'content-type': 'text/xml' },
+      },
+    );
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.id).toBe('validation_failed');
+  });
+
+  it('rejects a body over the limit with 413', async () => {
+    const response = await server.request<ApiErrorBody>(
+      'POST',
+      `${WEBHOOK_PATH}?${signedQuery()}`,
+      {
+        rawBody: `<xml>${'x'.repeat(300 * 1024)}</xml>`,
+        headers: { 'content-type': 'text/xml' },
+      },
+    );
+
+    expect(response.status).toBe(413);
+  });
+
+  it('rejects a request without timestamp with 400', async () => {
+    const response = await server.request('POST', `${WEBHOOK_PATH}?signature=abc&nonce=1`, {
+      rawBody: '<xml/>',
+    });
+
+    expect(response.status).toBe(400);
+  });
+
+  it('reads the XML body itself even when it is labelled as JSON', async () => {
+    const xml =
+      `<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[${OPENID}]]></FromUserName>` +
+      '<CreateTime>1714000000</CreateTime><MsgType><![CDATA[text]]></MsgType>' +
+      '<Content><![CDATA[你好]]></Content><MsgId>7000000000000000001</MsgId></xml>';
+
+    const response = await server.request('POST', `${WEBHOOK_PATH}?${signedQuery()}`, {
+      rawBody: xml,
+      headers: { 'content-type': 'application/json' },
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.text).toContain('智能问答正在准备中');
+  });
+});
+
+describe('without official-account configuration', () => {
+  it('creates no service', () => {
+    const {
+      WECHAT_OA_APP_ID,
+      WECHAT_OA_APP_SECRET,
+      WECHAT_OA_TOKEN,
+      WECHAT_OA_ENCODING_AES_KEY,
+      ...rest
+    } = server.deps.config;
+    void [WECHAT_OA_APP_ID, WECHAT_OA_APP_SECRET, WECHAT_OA_TOKEN, WECHAT_OA_ENCODING_AES_KEY];
+
+    const service = createOfficialAccountService(
+      rest,
+      server.deps.accessTokens,
+      server.deps.logger,
+    );
+
+    expect(service).toBeNull();
+  });
+
+  it('does not mount the webhook', async () => {
+    const app = createApp({ ...server.deps, officialAccount: null });
+    const listener = app.listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    try {
+      const port = (listener.address() as AddressInfo).port;
+      const response = await fetch(
+        `http://127.0.0.1:${port}${WEBHOOK_PATH}?${signedQuery('&echostr=1')}`,
+      );
+
+      expect(response.status).toBe(404);
+    } finally {
+      listener.close();
+    }
+  });
+});
