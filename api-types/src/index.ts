@@ -9,3 +9,4 @@ export * from './quizzes.js';
 export * from './learning.js';
 export * from './hours.js';
 export * from './official-account.js';
+export * from './assistant.js';

@@ -36,6 +36,7 @@ const { values } = parseArgs({
     data: { type: 'string', default: process.env.DATA_DIR ?? '../shared/data' },
     rounds: { type: 'string', default: '5' },
     sweep: { type: 'boolean', default: false },
+    'dev-only': { type: 'boolean', default: false },
   },
 });
 const dataDir = path.resolve(repoRoot, values.data);
@@ -167,7 +168,7 @@ function sweep(
     for (const characterWeight of steps) {
       const ngramWeight = Math.round((1 - wordWeight - characterWeight) * 10) / 10;
       if (ngramWeight < 0) continue;
-      for (const shortNgramWeight of [ngramWeight, 0.3, 0.5]) {
+      for (const shortNgramWeight of new Set([ngramWeight, 0.3, 0.5])) {
         const scoring = {
           ...DEFAULT_FAQ_SCORING,
           wordWeight,
@@ -215,6 +216,19 @@ async function main(): Promise<void> {
   const scoring = DEFAULT_FAQ_SCORING;
   const index = buildFaqIndex(entries, knowledgeBase.synonyms, scoring);
   const devRankings = rankAll(index, dev);
+  if (values['dev-only']) {
+    const devBest = bestThreshold(dev, devRankings, scoring);
+    process.stdout.write(
+      `${[
+        '| split | threshold | in-domain | top-1 | top-3 recall | out-of-domain | correct "don\'t know" |',
+        '| --- | --- | --- | --- | --- | --- | --- |',
+        row('dev', measure(dev, devRankings, scoring), scoring.threshold),
+        row('dev, best threshold on dev', devBest.metrics, devBest.threshold),
+      ].join('\n')}\n`,
+    );
+    if (values.sweep) sweep(entries, knowledgeBase.synonyms, dev);
+    return;
+  }
   const testRankings = rankAll(index, test);
   const devBest = bestThreshold(dev, devRankings, scoring);
 

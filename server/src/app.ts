@@ -8,6 +8,7 @@ import { createHealthRouter } from './http/health.js';
 import { requestContext } from './http/request-context.js';
 import type { Logger } from './logger.js';
 import { createAdminRouter } from './modules/admin/admin.routes.js';
+import { createAssistantRouter } from './modules/assistant/assistant.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { createAuthRouter } from './modules/auth/auth.routes.js';
 import { createCatalogRouter } from './modules/catalog/catalog.routes.js';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Koa {
     createLearningRouter(deps),
     createHoursRouter(deps),
     createAdminRouter(deps),
+    createAssistantRouter(deps),
   ];
   if (deps.officialAccount) routers.push(createOfficialAccountRouter(deps, deps.officialAccount));
   for (const router of routers) {

@@ -8,7 +8,7 @@
 //   ... catalog [--data DIR]            ... org [--employees N]
 //   ... questions FILE --format gift|moodle|sheet [--bank NAME]
 //   ... roster FILE                     ... roster-sample [--count N]
-//   ... legacy FILE [--source NAME]
+//   ... legacy FILE [--source NAME]     ... faq FILE
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ import {
 import { EmployeeModel } from '@wxlearn/server/modules/org/employee.model.js';
 import { repoRoot } from '../db/paths.js';
 import { importCatalogDirectory } from './catalog.js';
+import { importFaqFile } from './faq.js';
 import { importLegacyRecordsFile } from './legacy-records.js';
 import { importEmployees, importOrgUnits, importRosterFile } from './org.js';
 import { generateEmployees, generateOrg } from './parse/org.js';
@@ -37,7 +38,7 @@ const logger = pino(
   pino.destination(2),
 );
 
-const USAGE = `usage: cli.ts <all|catalog|org|questions|roster|roster-sample|legacy> [options]
+const USAGE = `usage: cli.ts <all|catalog|org|questions|roster|roster-sample|legacy|faq> [options]
   all [--if-empty] [--data DIR] [--employees N]   everything below from the public data;
                                                    --if-empty skips a database already imported
   catalog [--data DIR]                             the Chinese course catalog
@@ -48,7 +49,8 @@ const USAGE = `usage: cli.ts <all|catalog|org|questions|roster|roster-sample|leg
   legacy FILE [--source NAME]                      old-system training records, CSV or xlsx;
                                                    NAME fills blank or missing 来源系统 cells;
                                                    prints the rows not imported; exits 1 when a
-                                                   row is unmatched, conflicting or invalid`;
+                                                   row is unmatched, conflicting or invalid
+  faq FILE                                         FAQ knowledge base: .xlsx, .json or .jsonl`;
 
 type QuestionFormat = 'gift' | 'moodle' | 'sheet';
 
@@ -111,6 +113,20 @@ function parseOptions(args: string[]): { command: string; files: string[]; optio
 class UsageError extends Error {}
 
 const PUBLIC_DATA_MARKER = 'public-data';
+
+/** The assistant's starting knowledge base, imported by `all`. */
+const PLATFORM_FAQ_FILE = path.join(repoRoot, 'scripts', 'data', 'faq', 'platform-faq.json');
+
+/** Imports an FAQ file; returns false when an entry or synonym group was not imported. */
+async function importFaq(file: string): Promise<boolean> {
+  const report = await importFaqFile(file);
+  logProblems(report.problems);
+  logger.info(
+    { file: report.file, entries: report.entries, synonyms: report.synonyms },
+    'faq imported',
+  );
+  return report.problems.every((problem) => problem.severity === 'warning');
+}
 
 async function importOrg(employees: number) {
   const units = generateOrg();
@@ -252,14 +268,15 @@ async function run(command: string, files: string[], options: Options): Promise<
       await importOrg(options.employees);
       const catalogOk = await importCatalog(options.data);
       await importAllQuestions(options.data);
-      if (catalogOk) {
+      const faqOk = await importFaq(PLATFORM_FAQ_FILE);
+      if (catalogOk && faqOk) {
         await markers?.updateOne(
           { _id: PUBLIC_DATA_MARKER },
           { $set: { finishedAt: new Date() } },
           { upsert: true },
         );
       }
-      return catalogOk;
+      return catalogOk && faqOk;
     }
     case 'catalog':
       return importCatalog(options.data);
@@ -321,6 +338,9 @@ async function run(command: string, files: string[], options: Options): Promise<
       );
       return report.accepted && report.unmatched + report.conflicting + report.invalid === 0;
     }
+    case 'faq':
+      if (files.length !== 1 || !files[0]) throw new UsageError('faq needs exactly one FILE');
+      return importFaq(path.resolve(files[0]));
     case 'roster-sample':
       await printRosterSample(options.count);
       return true;

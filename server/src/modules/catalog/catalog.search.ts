@@ -44,7 +44,7 @@ function normalise(text: string): string {
   return text.normalize('NFKC').toLowerCase();
 }
 
-function segment(text: string): string[] {
+export function segment(text: string): string[] {
   return getSegmenter()
     .cutForSearch(normalise(text), true)
     .filter((word) => HAS_WORD_CHARACTER.test(word));
