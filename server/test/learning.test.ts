@@ -8,6 +8,7 @@ import type {
 } from '@wxlearn/api-types';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CourseModel } from '../src/modules/catalog/course.model.js';
 import { LessonModel } from '../src/modules/catalog/lesson.model.js';
 import { CreditedIntervalModel } from '../src/modules/learning/credited-interval.model.js';
 import { HeartbeatModel } from '../src/modules/learning/heartbeat.model.js';
@@ -16,7 +17,10 @@ import {
   LearningSessionModel,
   SessionEndModel,
 } from '../src/modules/learning/learning-session.model.js';
-import { MAX_SESSION_MS } from '../src/modules/learning/learning.service.js';
+import {
+  MAX_SESSION_MS,
+  MAX_SESSIONS_PER_WINDOW,
+} from '../src/modules/learning/learning.service.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 let server: TestServer;
@@ -38,8 +42,14 @@ async function createLesson(
   content: { durationSeconds?: number; pageCount?: number; wordCount?: number },
 ): Promise<string> {
   lessonCount++;
+  const course = await CourseModel.create({
+    code: `learning-course-${lessonCount}`,
+    title: `学习测试课程${lessonCount}`,
+    category: '测试',
+    published: true,
+  });
   const lesson = await LessonModel.create({
-    courseId: new Types.ObjectId(),
+    courseId: course._id,
     chapterId: new Types.ObjectId(),
     position: lessonCount,
     title: `第${lessonCount}课`,
@@ -514,6 +524,54 @@ describe('learning input checks', () => {
     expect(response.status).toBe(404);
     expect(response.body.error.id).toBe('not_found');
     expect(await LearningSessionModel.countDocuments()).toBe(before);
+  });
+
+  it('answers 404 to a start for a lesson of an unpublished course', async () => {
+    const hidden = await CourseModel.create({
+      code: 'learning-unpublished',
+      title: '未发布课程',
+      category: '测试',
+      published: false,
+    });
+    const lesson = await LessonModel.create({
+      courseId: hidden._id,
+      chapterId: new Types.ObjectId(),
+      position: 1,
+      title: '第1课',
+      type: 'article',
+      content: { markdown: '正文', wordCount: 100 },
+    });
+    const before = await LearningSessionModel.countDocuments();
+    const response = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
+      token,
+      body: { lessonId: lesson._id.toHexString(), clientSessionId: 'unpublished-lesson' },
+    });
+    expect(response.status).toBe(404);
+    expect(response.body.error.id).toBe('not_found');
+    expect(await LearningSessionModel.countDocuments()).toBe(before);
+  });
+
+  it('rejects more than the allowed sessions in 12 hours with 429', async () => {
+    const busy = await server.loginAs('learning-session-flood');
+    clockMs = at('10:00:00');
+    for (let n = 0; n < MAX_SESSIONS_PER_WINDOW; n++) {
+      const response = await server.request('POST', '/api/learning/sessions', {
+        token: busy,
+        body: { lessonId, clientSessionId: `flood-session-${n}` },
+      });
+      expect(response.status).toBe(200);
+    }
+    const over = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
+      token: busy,
+      body: { lessonId, clientSessionId: 'flood-session-over' },
+    });
+    expect(over.status).toBe(429);
+    expect(over.body.error.id).toBe('too_many_sessions');
+    const retried = await server.request('POST', '/api/learning/sessions', {
+      token: busy,
+      body: { lessonId, clientSessionId: 'flood-session-0' },
+    });
+    expect(retried.status).toBe(200);
   });
 
   it('rejects a malformed start with 400', async () => {

@@ -54,7 +54,7 @@ export const DEFAULT_CREDIT_RULES: Readonly<CreditRules> = Object.freeze({
   heartbeatIntervalMs: 15_000,
   heartbeatToleranceMs: 5_000,
   clockSkewMs: 2_000,
-  maxQueueDelayMs: 10 * 60_000,
+  maxQueueDelayMs: 30 * 60_000,
   maxPlaybackRate: 2,
   videoCreditFactor: 1.5,
   videoPositionToleranceSeconds: 2,

@@ -132,15 +132,15 @@ describe('creditSession gaps', () => {
   });
 
   it('places an old queue near its receipt', () => {
-    // Only seq 1 arrives live. The app is closed at 10:05:00 and its queue is sent at 10:35:00.
+    // Only seq 1 arrives live. The app is closed at 10:05:00 and its queue is sent at 10:55:00.
     const beats = beatsFrom('10:00:00', '10:05:00', 1);
-    for (const beat of beats.slice(1)) beat.receivedAt = at('10:35:00');
+    for (const beat of beats.slice(1)) beat.receivedAt = at('10:55:00');
 
     const credit = creditSession(session('s1', article, START), beats);
 
     expect(credit.creditedMs).toBe(300 * SECOND);
     expect(credit.intervals[0]?.startMs).toBe(START);
-    // No heartbeat is placed more than maxQueueDelayMs (10 min) before its receipt.
+    // No heartbeat is placed more than maxQueueDelayMs (30 min) before its receipt.
     expect(credit.intervals[1]?.startMs).toBe(at('10:25:00'));
     expect(credit.intervals.at(-1)?.endMs).toBe(at('10:29:45'));
   });

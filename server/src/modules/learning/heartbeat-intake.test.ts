@@ -12,6 +12,7 @@ function state(seqs: [number, number][] = [], endedAt: number | null = null): Se
   return {
     storedSeqs: new Set(sorted.map(([seq]) => seq)),
     maxSeq: sorted.at(-1)?.[0] ?? 0,
+    maxSeqClientMs: sorted.at(-1)?.[1] ?? null,
     reference: sorted[0] ? { seq: sorted[0][0], clientMs: sorted[0][1] } : null,
     endedAt,
   };
@@ -104,6 +105,33 @@ describe('planBatch', () => {
       ),
     );
     expect(afterStored.id).toBe('heartbeat_out_of_order');
+  });
+
+  it('rejects a client clock that goes backwards with 422', () => {
+    const afterStored = apiErrorOf(() =>
+      planBatch(
+        session,
+        state([[1, 30_000]]),
+        [{ seq: 2, clientMs: 29_999 }],
+        START + 60_000,
+        rules,
+      ),
+    );
+    expect(afterStored.status).toBe(422);
+    expect(afterStored.id).toBe('heartbeat_clock_backwards');
+    const inBatch = apiErrorOf(() =>
+      planBatch(
+        session,
+        state(),
+        [
+          { seq: 1, clientMs: 10_000 },
+          { seq: 2, clientMs: 5_000 },
+        ],
+        START + 60_000,
+        rules,
+      ),
+    );
+    expect(inBatch.id).toBe('heartbeat_clock_backwards');
   });
 
   it('rejects more seqs than the elapsed time allows with 429', () => {

@@ -47,6 +47,8 @@ const SEQ_BURST = 30;
 export interface SessionIntakeState {
   storedSeqs: Set<number>;
   maxSeq: number;
+  /** Client clock of the highest stored seq, which a later seq must not go below. */
+  maxSeqClientMs: number | null;
   /** Client clock of the lowest stored seq, the reference for the clock check. */
   reference: { seq: number; clientMs: number } | null;
   endedAt: number | null;
@@ -68,7 +70,8 @@ const outOfOrder = (message: string) => new ApiError(409, 'heartbeat_out_of_orde
  * - a new seq is lower than a stored one: a heartbeat arriving after later ones (409),
  * - a seq is higher than the session can have reached by now (429 too_many_heartbeats),
  * - a client clock claims more time since the session's first heartbeat than the server has
- *   seen pass since the start, beyond `clockSkewMs` (422 heartbeat_clock_ahead).
+ *   seen pass since the start, beyond `clockSkewMs` (422 heartbeat_clock_ahead),
+ * - a client clock reads less than that of the previous seq (422 heartbeat_clock_backwards).
  * Seqs already stored are `duplicate`; after the session's end or its maximum length, new
  * heartbeats are `after_end`. Neither is stored.
  */
@@ -92,6 +95,7 @@ export function planBatch(
   const over = elapsedMs >= MAX_SESSION_MS || (state.endedAt !== null && nowMs > state.endedAt);
   const plan: BatchPlan = { store: [], rejected: [] };
   let reference = state.reference;
+  let previousClientMs = state.maxSeqClientMs;
   beats.forEach((beat, index) => {
     if (state.storedSeqs.has(beat.seq)) {
       plan.rejected.push({ index, seq: beat.seq, reason: 'duplicate' });
@@ -122,6 +126,14 @@ export function planBatch(
         `seq ${beat.seq} claims ${claimedMs} ms since the session's first heartbeat, but only ${elapsedMs} ms passed since its start`,
       );
     }
+    if (previousClientMs !== null && beat.clientMs < previousClientMs) {
+      throw new ApiError(
+        422,
+        'heartbeat_clock_backwards',
+        `seq ${beat.seq} has clientMs ${beat.clientMs}, less than ${previousClientMs} of the seq before it: send a monotonic clock`,
+      );
+    }
+    previousClientMs = beat.clientMs;
     plan.store.push({ index, beat });
   });
   return plan;
@@ -154,7 +166,13 @@ export class HeartbeatIntake {
   primeNewSession(session: LearningSession): void {
     const key = session._id.toHexString();
     this.sessions.set(key, session);
-    this.states.set(key, { storedSeqs: new Set(), maxSeq: 0, reference: null, endedAt: null });
+    this.states.set(key, {
+      storedSeqs: new Set(),
+      maxSeq: 0,
+      maxSeqClientMs: null,
+      reference: null,
+      endedAt: null,
+    });
   }
 
   /** Returns the learner's session, or throws 404 (also for another learner's session). */
@@ -190,11 +208,7 @@ export class HeartbeatIntake {
         // A duplicate here was stored by another server copy this one has not heard of.
         if (duplicates.has(position)) rejected.push({ index, seq: beat.seq, reason: 'duplicate' });
         else stored.push(index);
-        state.storedSeqs.add(beat.seq);
-        state.maxSeq = Math.max(state.maxSeq, beat.seq);
-        if (!state.reference || beat.seq < state.reference.seq) {
-          state.reference = { seq: beat.seq, clientMs: beat.clientMs };
-        }
+        noteStored(state, beat);
       });
       rejected.sort((a, b) => a.index - b.index);
       return { session, stored, rejected };
@@ -220,16 +234,11 @@ export class HeartbeatIntake {
     const state: SessionIntakeState = {
       storedSeqs: new Set(),
       maxSeq: 0,
+      maxSeqClientMs: null,
       reference: null,
       endedAt: end ? end.endedAt.getTime() : null,
     };
-    for (const beat of beats) {
-      state.storedSeqs.add(beat.seq);
-      state.maxSeq = Math.max(state.maxSeq, beat.seq);
-      if (!state.reference || beat.seq < state.reference.seq) {
-        state.reference = { seq: beat.seq, clientMs: beat.clientMs };
-      }
-    }
+    for (const beat of beats) noteStored(state, beat);
     this.states.set(key, state);
     return state;
   }
@@ -244,6 +253,17 @@ export class HeartbeatIntake {
     } finally {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
+  }
+}
+
+function noteStored(state: SessionIntakeState, beat: { seq: number; clientMs: number }): void {
+  state.storedSeqs.add(beat.seq);
+  if (beat.seq > state.maxSeq) {
+    state.maxSeq = beat.seq;
+    state.maxSeqClientMs = beat.clientMs;
+  }
+  if (!state.reference || beat.seq < state.reference.seq) {
+    state.reference = { seq: beat.seq, clientMs: beat.clientMs };
   }
 }
 

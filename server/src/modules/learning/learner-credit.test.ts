@@ -106,8 +106,8 @@ describe('creditLearner', () => {
     const credit = creditLearner([phone, script]);
     const trustingCredit = creditLearner([phone, script], trusting);
 
-    // 09:00:00 to 09:00:15, then 09:50:15 to 11:00:00: the script gains at most 10 min.
-    expect(credit.creditedMs).toBe(4_200 * SECOND);
+    // 09:00:00 to 09:00:15, then 09:30:15 to 11:00:00: the script gains at most 30 min.
+    expect(credit.creditedMs).toBe(5_400 * SECOND);
     expect(trustingCredit.creditedMs).toBe(7_200 * SECOND);
   });
 
@@ -162,6 +162,27 @@ describe('creditLearner', () => {
     expect(credit.sessions[1]?.progress.watchedRanges).toEqual([{ start: 300, end: 600 }]);
     expect(credit.lessons[0]?.progress.watchedRanges).toEqual([{ start: 0, end: 300 }]);
     expect(credit.lessons[0]?.complete).toBe(false);
+  });
+
+  it('completes a video whose cap rewatching used up', () => {
+    // Cap: 60 s times 1.5 is 90 s, used up by watching 0–30 s three times.
+    const lesson = videoLesson('lesson-video', 60);
+    const firstHalf = (id: string, from: string, to: string) =>
+      record(id, lesson, from, to, { positionAt: (time) => (time - at(from)) / SECOND });
+    const rewatches = [
+      firstHalf('r1', '10:00:00', '10:00:30'),
+      firstHalf('r2', '10:10:00', '10:10:30'),
+      firstHalf('r3', '10:20:00', '10:20:30'),
+    ];
+    const secondHalf = record('rest', lesson, '10:30:00', '10:30:30', {
+      positionAt: (time) => 30 + (time - at('10:30:00')) / SECOND,
+    });
+
+    const credit = creditLearner([...rewatches, secondHalf]);
+
+    expect(credit.lessons[0]?.progress.creditedMs).toBe(90 * SECOND);
+    expect(credit.lessons[0]?.progress.watchedRanges).toEqual([{ start: 0, end: 60 }]);
+    expect(credit.lessons[0]?.complete).toBe(true);
   });
 
   it('completes a document with all pages and the minimum time', () => {

@@ -63,8 +63,9 @@ export interface LearnerCredit {
  * sessionId), unless its lesson has used up its video cap, in which case the next session
  * covering the moment gets it. A video lesson's cap (duration times `videoCreditFactor`)
  * applies over all the given sessions, earliest time first, so pass the sessions of the period
- * whose total you need. Watched seconds count only from time that was credited, so several
- * devices playing different parts of a video at once do not complete it faster.
+ * whose total you need. Watched seconds count only from the time each moment was given to, caps
+ * aside, so several devices playing different parts of a video at once do not complete it faster,
+ * and a video whose cap was used up by rewatching can still be completed.
  * Throws an Error when two records share a sessionId or any session or rule is invalid.
  */
 export function creditLearner(
@@ -76,13 +77,16 @@ export function creditLearner(
 
   const sessions = records.map((record) => creditSession(record.session, record.heartbeats, rules));
   const lessonFacts = firstFactsPerLesson(records);
-  const intervals = attributeTime(records, sessions, lessonFacts, rules);
+  const intervals = attributeTime(records, sessions, lessonFacts, rules, true);
+  // Watched seconds come from the learner's single stream without the video caps: time past a
+  // cap earns nothing, but the seconds played in it still count toward completing the video.
+  const watchIntervals = attributeTime(records, sessions, lessonFacts, rules, false);
 
   let creditedMs = 0;
   for (const interval of intervals) creditedMs += interval.endMs - interval.startMs;
 
   const lessons = [...lessonFacts.values()].map((lesson) =>
-    lessonCredit(lesson, records, sessions, intervals, rules),
+    lessonCredit(lesson, records, sessions, intervals, watchIntervals, rules),
   );
   return { sessions, intervals, creditedMs, lessons };
 }
@@ -121,6 +125,7 @@ function attributeTime(
   sessions: readonly SessionCredit[],
   lessonFacts: ReadonlyMap<string, LessonFacts>,
   rules: CreditRules,
+  applyCaps: boolean,
 ): AttributedInterval[] {
   const rankOrder = records
     .map((record, index) => ({ session: record.session, index }))
@@ -140,7 +145,7 @@ function attributeTime(
 
   const remainingCapMs = new Map<string, number>();
   for (const [lessonId, lesson] of lessonFacts) {
-    const capMs = videoCreditCapMs(lesson, rules);
+    const capMs = applyCaps ? videoCreditCapMs(lesson, rules) : null;
     if (capMs !== null) remainingCapMs.set(lessonId, capMs);
   }
 
@@ -216,15 +221,17 @@ function lessonCredit(
   records: readonly SessionRecord[],
   sessions: readonly SessionCredit[],
   intervals: readonly AttributedInterval[],
+  watchIntervals: readonly AttributedInterval[],
   rules: CreditRules,
 ): LessonCredit {
   const lessonId = lesson.lessonId;
   let creditedMs = 0;
-  const watched: NumberRange[] = [];
   for (const interval of intervals) {
-    if (interval.lessonId !== lessonId) continue;
-    creditedMs += interval.endMs - interval.startMs;
-    if (interval.watched) watched.push(interval.watched);
+    if (interval.lessonId === lessonId) creditedMs += interval.endMs - interval.startMs;
+  }
+  const watched: NumberRange[] = [];
+  for (const interval of watchIntervals) {
+    if (interval.lessonId === lessonId && interval.watched) watched.push(interval.watched);
   }
 
   const pages = new Set<number>();

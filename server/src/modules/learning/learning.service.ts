@@ -12,8 +12,9 @@
 import type { Types } from 'mongoose';
 import { isDuplicateKeyError } from '../../db/errors.js';
 import { trusted } from '../../db/trusted.js';
-import { notFound, validationFailed } from '../../errors.js';
+import { ApiError, notFound, validationFailed } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { CourseModel } from '../catalog/course.model.js';
 import { LessonModel } from '../catalog/lesson.model.js';
 import { DEFAULT_CREDIT_RULES } from './credit-rules.js';
 import type { CreditRules } from './credit-rules.js';
@@ -34,6 +35,12 @@ import type { HeartbeatBody } from './learning.schemas.js';
 import type { LessonFacts } from './lesson-facts.js';
 
 export { MAX_SESSION_MS } from './heartbeat-intake.js';
+
+/**
+ * Sessions a learner may start within `MAX_SESSION_MS`: far above a day of study (a lesson opened
+ * every 6 minutes for 12 hours), low enough to bound the cost of computing their credit.
+ */
+export const MAX_SESSIONS_PER_WINDOW = 120;
 export type { LessonProgressResult } from './learning-ledger.js';
 
 export interface LearningDeps {
@@ -78,7 +85,10 @@ export class LearningService {
     clientSessionId: string,
   ): Promise<SessionState & { resumePosition: number | null }> {
     const lesson = await LessonModel.findById(lessonId).lean();
-    if (!lesson) throw notFound('Lesson', lessonId);
+    // A lesson of an unpublished course is as invisible here as in the catalog.
+    const course = lesson && (await CourseModel.findById(lesson.courseId, { published: 1 }).lean());
+    if (!lesson || !course?.published) throw notFound('Lesson', lessonId);
+    await this.checkSessionQuota(learnerId, clientSessionId);
 
     let session: LearningSession;
     try {
@@ -115,6 +125,26 @@ export class LearningService {
       endedAt: computed.endedAt,
       resumePosition: computed.lesson.lastPosition,
     };
+  }
+
+  /**
+   * Rejects a new session when the learner started `MAX_SESSIONS_PER_WINDOW` in the last
+   * `MAX_SESSION_MS`: every credit computation reads all of them, so an unbounded number would let
+   * one learner slow the server for everyone. A retried start of an existing session passes.
+   */
+  private async checkSessionQuota(learnerId: Types.ObjectId, clientSessionId: string) {
+    const since = new Date(this.now().getTime() - MAX_SESSION_MS);
+    const recent = await LearningSessionModel.find(
+      { learnerId, startedAt: trusted({ $gte: since }) },
+      { clientSessionId: 1 },
+    ).lean();
+    if (recent.length < MAX_SESSIONS_PER_WINDOW) return;
+    if (recent.some((item) => item.clientSessionId === clientSessionId)) return;
+    throw new ApiError(
+      429,
+      'too_many_sessions',
+      `${recent.length} learning sessions were started in the last 12 hours, the most allowed: try again later`,
+    );
   }
 
   /** Checks and stores a batch of heartbeats; credit is computed later, from what is stored. */
