@@ -92,7 +92,12 @@ describe('settling and verifying the ledger', () => {
     expect(completion?.creditHours).toBe(1.5);
     expect(completion?.year).toBe(2025);
 
-    const now = new Date(at('10:06:00'));
+    // While the session can still earn credit, its lesson is skipped rather than compared.
+    const whileOpen = await verifyLedger({ now: new Date(at('10:06:00')) });
+    expect(whileOpen.openLessons).toBe(1);
+    expect(whileOpen.differences).toEqual([]);
+
+    const now = new Date(at('22:30:00'));
     const clean = await verifyLedger({ now });
     expect(clean.differences).toEqual([]);
     expect(clean.lessons).toBeGreaterThanOrEqual(1);

@@ -23,6 +23,7 @@ import { HeartbeatIntake, MAX_SESSION_MS, type IntakeResult } from './heartbeat-
 import {
   computeCredit,
   settleCredit,
+  settleCredits,
   type ComputedCredit,
   type LessonProgressResult,
 } from './learning-ledger.js';
@@ -230,8 +231,7 @@ export async function settleRecentSessions(
     const key = session.lessonId.toHexString();
     if (!latestOfLesson.has(key)) latestOfLesson.set(key, session as LearningSession);
   }
-  for (const session of latestOfLesson.values()) await settleCredit(session, now, rules);
-  return latestOfLesson.size;
+  return settleCredits(learnerId, [...latestOfLesson.values()], now, rules);
 }
 
 /**

@@ -9,11 +9,16 @@ import { DEFAULT_CREDIT_RULES, type CreditRules } from './credit-rules.js';
 import { CourseCompletionModel } from './course-completion.model.js';
 import {
   completeCourseIfDone,
-  computeCredit,
+  computeCredits,
   derivedProgress,
-  settleCredit,
+  settleCredits,
 } from './learning-ledger.js';
-import { LearningSessionModel, type LearningSession } from './learning-session.model.js';
+import { MAX_SESSION_MS } from './heartbeat-intake.js';
+import {
+  LearningSessionModel,
+  SessionEndModel,
+  type LearningSession,
+} from './learning-session.model.js';
 import { LessonProgressModel } from './lesson-progress.model.js';
 
 export interface LedgerDifference {
@@ -28,6 +33,8 @@ export interface LedgerDifference {
 export interface LedgerReport {
   learners: number;
   lessons: number;
+  /** Lessons skipped because their latest session can still earn credit (not ended, < 12 h). */
+  openLessons: number;
   differences: LedgerDifference[];
   fixed: boolean;
 }
@@ -47,14 +54,21 @@ export async function verifyLedger(options: VerifyOptions): Promise<LedgerReport
   for (const item of await LearningSessionModel.find({}, { learnerId: 1 }).lean()) {
     learnerIds.set(item.learnerId.toHexString(), item.learnerId);
   }
-  const report: LedgerReport = { learners: 0, lessons: 0, differences: [], fixed: false };
+  const report: LedgerReport = {
+    learners: 0,
+    lessons: 0,
+    openLessons: 0,
+    differences: [],
+    fixed: false,
+  };
   for (const learnerId of learnerIds.values()) {
     const found = await verifyLearner(learnerId, options.now, rules);
     report.learners++;
     report.lessons += found.lessons;
+    report.openLessons += found.openLessons;
     report.differences.push(...found.differences);
     if (options.fix && found.differences.length > 0) {
-      for (const session of found.latestSessions) await settleCredit(session, options.now, rules);
+      await settleCredits(learnerId, found.latestSessions, options.now, rules);
       for (const courseId of found.courseIds) {
         await completeCourseIfDone(learnerId, courseId, options.now);
       }
@@ -71,6 +85,7 @@ async function verifyLearner(
   rules: CreditRules,
 ): Promise<{
   lessons: number;
+  openLessons: number;
   differences: LedgerDifference[];
   latestSessions: LearningSession[];
   courseIds: Types.ObjectId[];
@@ -82,6 +97,17 @@ async function verifyLearner(
     const key = session.lessonId.toHexString();
     if (!latestOfLesson.has(key)) latestOfLesson.set(key, session as LearningSession);
   }
+  // A lesson whose latest session is still open changes with every heartbeat until the session
+  // is settled, so comparing it would report lag, not errors.
+  let openLessons = 0;
+  for (const [key, session] of latestOfLesson) {
+    const open = now.getTime() - session.startedAt.getTime() < MAX_SESSION_MS;
+    if (open && !(await SessionEndModel.exists({ sessionId: session._id }))) {
+      latestOfLesson.delete(key);
+      openLessons++;
+    }
+  }
+  const computedList = await computeCredits(learnerId, [...latestOfLesson.values()], now, rules);
   const [storedProgress, completions] = await Promise.all([
     LessonProgressModel.find({ learnerId }).lean(),
     CourseCompletionModel.find({ learnerId }).lean(),
@@ -91,9 +117,11 @@ async function verifyLearner(
   const differences: LedgerDifference[] = [];
   const completeLessons = new Set<string>();
   const courseIds = new Map<string, Types.ObjectId>();
-  for (const [lessonKey, session] of latestOfLesson) {
+  for (const computed of computedList) {
+    const { session } = computed;
+    const lessonKey = session.lessonId.toHexString();
     courseIds.set(session.courseId.toHexString(), session.courseId);
-    const derived = derivedProgress(await computeCredit(session, now, rules));
+    const derived = derivedProgress(computed);
     if (derived.complete) completeLessons.add(lessonKey);
     const stored = storedOf.get(lessonKey);
     const note = (field: string, storedValue: unknown, recomputed: unknown) =>
@@ -141,6 +169,7 @@ async function verifyLearner(
   }
   return {
     lessons: latestOfLesson.size,
+    openLessons,
     differences,
     latestSessions: [...latestOfLesson.values()],
     courseIds: [...courseIds.values()],
