@@ -28,7 +28,11 @@ export function useLearningSession(
   getPosition: () => number | null,
   getPlayerFields?: () => PlayerFields,
 ): LearningSessionHandle {
-  const [state, setState] = useState<LearningSessionState>({ session: null, unsavedCount: 0 });
+  const [state, setState] = useState<LearningSessionState>({
+    session: null,
+    unsavedCount: 0,
+    rejectedMessage: null,
+  });
   const sessionRef = useRef<LearningSession | null>(null);
   const positionRef = useRef(getPosition);
   positionRef.current = getPosition;

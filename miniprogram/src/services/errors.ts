@@ -32,6 +32,8 @@ const MESSAGES_BY_ID: Record<ApiErrorId, string> = {
   heartbeat_out_of_order: '学习进度记录顺序异常，请重新打开本课',
   heartbeat_clock_ahead: '设备时间异常，请重新打开本课',
   too_many_heartbeats: '学习进度提交过于频繁，请重新打开本课',
+  too_many_sessions: '今天打开课程过于频繁，请稍后再学',
+  heartbeat_clock_backwards: '设备时间异常，请重新打开本课',
   rate_limited: '操作太频繁，请稍后再试',
   payload_too_large: '提交的内容过大',
   service_unavailable: SERVER_ERROR_MESSAGE,

@@ -6,7 +6,7 @@ import type {
 
 import type { Api } from './api';
 import { debugLog } from './debug';
-import { ApiError } from './errors';
+import { ApiError, userMessageOf } from './errors';
 import {
   listStoredQueueSessions,
   openHeartbeatQueue,
@@ -36,6 +36,11 @@ export interface LearningSessionState {
    * that is merely in flight does not count, so the UI does not flicker on every tick.
    */
   unsavedCount: number;
+  /**
+   * Chinese message for the learner when the server turned away heartbeats for good (a device
+   * clock that jumped, for instance), so that lost progress is never silent; null otherwise.
+   */
+  rejectedMessage: string | null;
 }
 
 export interface LearningSessionOptions {
@@ -103,7 +108,7 @@ export function createLearningSession(options: LearningSessionOptions): Learning
   const storage = options.storage ?? taroStorage;
   const clientSessionId = options.clientSessionId ?? randomClientSessionId();
 
-  const state: LearningSessionState = { session: null, unsavedCount: 0 };
+  const state: LearningSessionState = { session: null, unsavedCount: 0, rejectedMessage: null };
   let queue: HeartbeatQueue | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
   let startInFlight: Promise<LearningSessionView> | null = null;
@@ -112,10 +117,12 @@ export function createLearningSession(options: LearningSessionOptions): Learning
   let sendFailing = false;
   let hidden = false;
   let ended = false;
+  let rejectionChanged = false;
 
   function publish(): void {
     const unsavedCount = sendFailing && queue ? queue.size : 0;
-    if (unsavedCount === state.unsavedCount) return;
+    if (unsavedCount === state.unsavedCount && !rejectionChanged) return;
+    rejectionChanged = false;
     state.unsavedCount = unsavedCount;
     options.onChange?.({ ...state });
   }
@@ -174,6 +181,8 @@ export function createLearningSession(options: LearningSessionOptions): Learning
           lastSeq: batch.at(-1)?.seq,
         });
         activeQueue.remove(batch.map((heartbeat) => heartbeat.seq));
+        state.rejectedMessage = userMessageOf(error);
+        rejectionChanged = true;
         return true;
       }
       debugLog('heartbeat batch not sent, keeping it queued', {

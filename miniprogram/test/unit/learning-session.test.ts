@@ -191,6 +191,21 @@ test('rejected batch is dropped', async () => {
   expect(sent).toEqual([1, 2, 3]);
   expect(acceptedOf(session).map((item) => item.seq)).toEqual([1, 3]);
   expect(session.state.unsavedCount).toBe(0);
+  expect(session.state.rejectedMessage).toBe('提交的内容有误，请检查后重试');
+});
+
+test('clock rejection is shown', async () => {
+  const session = openSession();
+  await session.start();
+  await session.flush();
+  expect(session.state.rejectedMessage).toBeNull();
+  const id = session.state.session?.id ?? '';
+  const body = { error: { id: 'heartbeat_clock_ahead', message: 'ahead', requestId: null } };
+  server.failNext(`/api/learning/sessions/${id}/heartbeats`, 422, body);
+  await tick(session);
+
+  expect(session.state.rejectedMessage).toBe('设备时间异常，请重新打开本课');
+  expect(changes.at(-1)?.rejectedMessage).toBe('设备时间异常，请重新打开本课');
 });
 
 test('expired login renews and sends', async () => {

@@ -153,6 +153,11 @@ export default function LessonPage() {
       {lesson.data && resumePosition !== null && resumePosition > 0 && (
         <ResumeHint lesson={lesson.data} position={resumePosition} onContinue={continueReading} />
       )}
+      {learning.rejectedMessage && (
+        <Text className="progress-unsaved muted" data-testid="progress-rejected">
+          {`部分学习进度未能保存：${learning.rejectedMessage}`}
+        </Text>
+      )}
       {learning.unsavedCount > 0 && (
         <Text className="progress-unsaved muted" data-testid="progress-unsaved">
           学习进度尚未保存，联网后自动同步
