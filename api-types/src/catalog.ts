@@ -36,6 +36,8 @@ export interface CourseSummary {
   /** 1 to 5. */
   difficulty: number | null;
   lessonCount: number;
+  /** Price in fen (1/100 yuan) of a paid course; null for a free one. */
+  priceFen: number | null;
 }
 
 export type CoursePage = Page<CourseSummary>;
@@ -76,8 +78,21 @@ export interface CourseDetail extends CourseSummary {
   website: string | null;
   chapters: ChapterView[];
   quizzes: QuizSummary[];
-  /** The caller's enrolment, or null when not enrolled. */
+  /** The caller's enrolment, or null when not enrolled or when a full refund revoked it. */
   enrolment: EnrolmentView | null;
+  /** Purchase state of a paid course; null for a free one. */
+  purchase: CoursePurchaseView | null;
+}
+
+export interface CoursePurchaseView {
+  priceFen: number;
+  /** True while the caller has a paid, not fully refunded purchase: the lessons are open. */
+  purchased: boolean;
+  /**
+   * True when iOS clients must hide the price and the buy button and show a note instead,
+   * because WeChat does not allow selling virtual goods in mini-programs on iOS.
+   */
+  hideOnIos: boolean;
 }
 
 export type LessonContent =

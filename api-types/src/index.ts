@@ -8,5 +8,8 @@ export * from './catalog.js';
 export * from './quizzes.js';
 export * from './learning.js';
 export * from './hours.js';
+export * from './orders.js';
 export * from './official-account.js';
 export * from './assistant.js';
+export * from './recommendations.js';
+export * from './push.js';

@@ -11,6 +11,10 @@ const schema = z.object({
     .enum(['wechaty-puppet-mock', 'wechaty-puppet-service'])
     .default('wechaty-puppet-mock'),
   BOT_PUPPET_TOKEN: z.string().optional(),
+  /** Milliseconds between two polls of the outbox of operators' answers. */
+  BOT_OUTBOX_POLL_MS: z.coerce.number().int().min(500).max(60_000).default(3_000),
+  /** Milliseconds a call to the server may take before it is abandoned and retried once. */
+  BOT_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

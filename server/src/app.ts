@@ -8,6 +8,11 @@ import { createHealthRouter } from './http/health.js';
 import { requestContext } from './http/request-context.js';
 import type { Logger } from './logger.js';
 import { createAdminRouter } from './modules/admin/admin.routes.js';
+import { createAssistantAdminRouter } from './modules/assistant/assistant-admin.routes.js';
+import {
+  createBotChannelRouter,
+  createChatBindingRouter,
+} from './modules/assistant/assistant-channel.routes.js';
 import { createAssistantRouter } from './modules/assistant/assistant.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { createAuthRouter } from './modules/auth/auth.routes.js';
@@ -16,6 +21,10 @@ import { createHoursRouter } from './modules/hours/hours.routes.js';
 import { createLearnersRouter } from './modules/learners/learners.routes.js';
 import { createLearningRouter } from './modules/learning/learning.routes.js';
 import {
+  createOrdersRouter,
+  skipBodyParserForPayNotifications,
+} from './modules/orders/orders.routes.js';
+import {
   createOfficialAccountRouter,
   skipBodyParserForWebhook,
 } from './modules/official-account/official-account.routes.js';
@@ -23,7 +32,9 @@ import {
   createOfficialAccountService,
   type OfficialAccountService,
 } from './modules/official-account/official-account.service.js';
+import { createPushRouter } from './modules/push/push.routes.js';
 import { createQuizzesRouter } from './modules/quizzes/quizzes.routes.js';
+import { createRecommendationsRouter } from './modules/recommendations/recommendations.routes.js';
 // The hours models have no routes yet; importing them registers their unique indexes for
 // ensureIndexes() at start-up, which the legacy-record import and requirements rely on.
 import './jobs/claim.model.js';
@@ -34,6 +45,7 @@ import './modules/learning/lesson-progress.model.js';
 import type { AccessTokenSource } from './wechat/access-token-source.js';
 import { createAccessTokenStore } from './wechat/access-token-store.js';
 import { WechatClient } from './wechat/api-client.js';
+import { createWechatPay, type WechatPay } from './wechat/pay-client.js';
 
 export interface AppDeps {
   config: Config;
@@ -44,6 +56,8 @@ export interface AppDeps {
   accessTokens: AccessTokenSource;
   /** The official account's webhook and binding flow; null when WECHAT_OA_* are not set. */
   officialAccount: OfficialAccountService | null;
+  /** WeChat Pay client and keys; null when the WECHAT_PAY_ variables are not set. */
+  pay: WechatPay | null;
   /** Server clock of the learning ledger; tests set it to control time. */
   now?: () => Date;
 }
@@ -67,7 +81,8 @@ export function createDeps(config: Config, logger: Logger): AppDeps {
     accessTokens,
     logger.child({ component: 'official-account' }),
   );
-  return { config, logger, wechat, auth, accessTokens, officialAccount };
+  const pay = createWechatPay(config, logger.child({ component: 'wechat-pay' }), () => new Date());
+  return { config, logger, wechat, auth, accessTokens, officialAccount, pay };
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -77,6 +92,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestContext(deps.logger));
   app.use(errorHandler());
   app.use(skipBodyParserForWebhook());
+  app.use(skipBodyParserForPayNotifications());
   app.use(
     bodyParser({
       enableTypes: ['json'],
@@ -96,9 +112,16 @@ export function createApp(deps: AppDeps): Koa {
     createLearningRouter(deps),
     createHoursRouter(deps),
     createAdminRouter(deps),
+    createOrdersRouter(deps),
     createAssistantRouter(deps),
+    createAssistantAdminRouter(deps),
+    createChatBindingRouter(deps),
+    createRecommendationsRouter(deps),
+    createPushRouter(deps),
   ];
   if (deps.officialAccount) routers.push(createOfficialAccountRouter(deps, deps.officialAccount));
+  const botToken = deps.config.BOT_SERVICE_TOKEN;
+  if (botToken !== undefined) routers.push(createBotChannelRouter(deps, botToken));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

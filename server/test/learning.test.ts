@@ -551,6 +551,32 @@ describe('learning input checks', () => {
     expect(await LearningSessionModel.countDocuments()).toBe(before);
   });
 
+  it('answers 403 to a start for a paid course not bought', async () => {
+    const paid = await CourseModel.create({
+      code: 'learning-paid',
+      title: '付费课程',
+      category: '测试',
+      published: true,
+      priceFen: 9900,
+    });
+    const lesson = await LessonModel.create({
+      courseId: paid._id,
+      chapterId: new Types.ObjectId(),
+      position: 1,
+      title: '第1课',
+      type: 'article',
+      content: { markdown: '正文', wordCount: 100 },
+    });
+    const before = await LearningSessionModel.countDocuments();
+    const response = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
+      token,
+      body: { lessonId: lesson._id.toHexString(), clientSessionId: 'paid-lesson-1' },
+    });
+    expect(response.status).toBe(403);
+    expect(response.body.error.id).toBe('purchase_required');
+    expect(await LearningSessionModel.countDocuments()).toBe(before);
+  });
+
   it('rejects more than the allowed sessions in 12 hours with 429', async () => {
     const busy = await server.loginAs('learning-session-flood');
     clockMs = at('10:00:00');

@@ -2,10 +2,14 @@ import type {
   AttemptResult,
   AttemptView,
   BindEmployeeRequest,
+  ChatBindingCodeResponse,
   CategoriesResponse,
   CourseDetail,
   CoursePage,
   CourseQuery,
+  CreateOrderRequest,
+  CreateOrderResponse,
+  DevPayOrderResponse,
   EndSessionRequest,
   EnrolmentView,
   HeartbeatBatchResponse,
@@ -16,6 +20,7 @@ import type {
   LessonProgressView,
   MyCoursesResponse,
   MyHoursResponse,
+  OrderView,
   QuizDetail,
   QuizPage,
   SaveAnswerRequest,
@@ -46,8 +51,20 @@ export function createApi(client: ApiClient) {
       client.request<EnrolmentView>('POST', `/api/courses/${segment(courseId)}/enrolment`),
     listMyCourses: () => client.request<MyCoursesResponse>('GET', '/api/me/courses'),
     /** Fetches the learner's hours for a calendar year, or for the current one without `year`. */
+    createChatBindingCode: () =>
+      client.request<ChatBindingCodeResponse>('POST', '/api/me/chat-binding-code'),
     getMyHours: (year?: number) =>
       client.request<MyHoursResponse>('GET', '/api/me/hours', { query: { year } }),
+    /** Creates an order of a paid course, or returns the learner's unpaid one. */
+    createOrder: (courseId: string) => {
+      const body: CreateOrderRequest = { courseId };
+      return client.request<CreateOrderResponse>('POST', '/api/orders', { body });
+    },
+    getOrder: (orderId: string) =>
+      client.request<OrderView>('GET', `/api/orders/${segment(orderId)}`),
+    /** Development H5 only: has the server make the WeChat sandbox pay the order. */
+    devPayOrder: (orderId: string) =>
+      client.request<DevPayOrderResponse>('POST', `/api/dev/orders/${segment(orderId)}/pay`),
     getLesson: (lessonId: string) =>
       client.request<LessonDetail>('GET', `/api/lessons/${segment(lessonId)}`),
 

@@ -34,8 +34,18 @@ const MESSAGES_BY_ID: Record<ApiErrorId, string> = {
   too_many_heartbeats: '学习进度提交过于频繁，请重新打开本课',
   too_many_sessions: '今天打开课程过于频繁，请稍后再学',
   heartbeat_clock_backwards: '设备时间异常，请重新打开本课',
+  faq_entry_exists: '该问答条目已存在',
+  handoff_state_conflict: '该问题已被其他客服处理',
   rate_limited: '操作太频繁，请稍后再试',
   payload_too_large: '提交的内容过大',
+  purchase_required: '购买后即可学习本课程',
+  course_not_for_sale: '该课程免费，直接报名即可',
+  course_already_purchased: '你已购买该课程',
+  payment_unavailable: '支付暂不可用，请稍后再试',
+  order_not_paid: '订单尚未支付',
+  order_not_pending: '订单已失效，请重新购买',
+  refund_exceeds_paid: '退款金额超过可退金额',
+  refund_pending: '退款正在处理，请稍后再试',
   service_unavailable: SERVER_ERROR_MESSAGE,
   internal_error: SERVER_ERROR_MESSAGE,
 };
@@ -72,6 +82,18 @@ export class WechatLoginError extends Error {
 export class LoginUnavailableError extends Error {
   override readonly name = 'LoginUnavailableError';
   readonly userMessage = 'H5 正式版暂不支持登录，请在微信中打开小程序使用';
+}
+
+/** `wx.requestPayment` failed for a reason other than the learner cancelling. */
+export class PaymentError extends Error {
+  override readonly name = 'PaymentError';
+  readonly userMessage = '支付失败，请稍后重试';
+}
+
+/** Paying is not possible on this platform build (H5 without the development login). */
+export class PaymentUnavailableError extends Error {
+  override readonly name = 'PaymentUnavailableError';
+  readonly userMessage = 'H5 正式版暂不支持支付，请在微信中打开小程序购买';
 }
 
 function isApiErrorBody(body: unknown): body is ApiErrorBody {
@@ -117,5 +139,7 @@ export function userMessageOf(error: unknown): string {
   if (error instanceof NetworkError) return error.userMessage;
   if (error instanceof WechatLoginError) return error.userMessage;
   if (error instanceof LoginUnavailableError) return error.userMessage;
+  if (error instanceof PaymentError) return error.userMessage;
+  if (error instanceof PaymentUnavailableError) return error.userMessage;
   return SERVER_ERROR_MESSAGE;
 }

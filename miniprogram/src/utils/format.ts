@@ -32,3 +32,10 @@ export function formatDateTime(iso: string): string {
   const date = `${shanghai.getUTCFullYear()}-${pad(shanghai.getUTCMonth() + 1)}-${pad(shanghai.getUTCDate())}`;
   return `${date} ${pad(shanghai.getUTCHours())}:${pad(shanghai.getUTCMinutes())}`;
 }
+
+/** Formats an amount in fen as yuan with two decimals, such as "¥99.00" for 9900. */
+export function formatPriceFen(fen: number): string {
+  const whole = Math.floor(fen / 100);
+  const cents = String(fen % 100).padStart(2, '0');
+  return `¥${whole}.${cents}`;
+}

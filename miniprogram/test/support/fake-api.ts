@@ -22,6 +22,7 @@ import type {
   LessonDetail,
   LessonProgressView,
   MyHoursResponse,
+  OrderView,
   QuestionView,
   QuizSummary,
 } from '@wxlearn/api-types';
@@ -73,7 +74,21 @@ export interface FakeApi {
   dropNext(pathPrefix: string, count: number): void;
   /** Learning sessions started so far, with the heartbeats each has accepted, by session id. */
   learningSessions: Map<string, FakeLearningSession>;
+  /** Orders of the paid course, by order id. */
+  orders: Map<string, FakeOrder>;
+  /** Marks an order paid, as the server does when WeChat Pay notifies it. */
+  markOrderPaid(orderId: string): void;
   close(): Promise<void>;
+}
+
+export interface FakeOrder {
+  view: OrderView;
+  learnerId: string;
+  /**
+   * Reads of the order left before it turns paid, after the development payment route was
+   * called; null until then. It replaces the WeChat Pay notification that arrives later.
+   */
+  readsUntilPaid: number | null;
 }
 
 const MIME_TYPES: Record<string, string> = {
@@ -115,6 +130,7 @@ function summary(id: string, title: string, category: string, lessonCount: numbe
     university: 'MIT',
     difficulty: 3,
     lessonCount,
+    priceFen: null,
   };
 }
 
@@ -138,6 +154,12 @@ const COURSES: CourseSummary[] = [
     creditHours: null,
   },
 ];
+
+/** A course sold for 99 yuan. It is in no list, only reachable by its id. */
+export const PAID_COURSE: CourseSummary = {
+  ...summary('65a000000000000000000009', '精品课：数据库调优实战', '数据库系统', 0),
+  priceFen: 9900,
+};
 
 const QUIZ: QuizSummary = {
   id: '65b000000000000000000001',
@@ -202,7 +224,11 @@ const QUESTIONS: (QuestionView & { answer: string[]; explanation: string })[] = 
   },
 ];
 
-function courseDetail(course: CourseSummary, enrolledAt: string | undefined): CourseDetail {
+function courseDetail(
+  course: CourseSummary,
+  enrolledAt: string | undefined,
+  purchased = false,
+): CourseDetail {
   const first = course.id === COURSES[0]?.id;
   return {
     ...course,
@@ -229,6 +255,8 @@ function courseDetail(course: CourseSummary, enrolledAt: string | undefined): Co
       : [],
     quizzes: first ? [QUIZ] : [],
     enrolment: enrolledAt ? { courseId: course.id, enrolledAt, source: 'self' } : null,
+    purchase:
+      course.priceFen === null ? null : { priceFen: course.priceFen, purchased, hideOnIos: true },
   };
 }
 
@@ -414,7 +442,23 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
   const failures = new Map<string, ScriptedFailure>();
   const drops = new Map<string, number>(); // path prefix -> requests left to drop
   const learningSessions = new Map<string, FakeLearningSession>();
+  const orders = new Map<string, FakeOrder>();
   let reusedLogins = 0;
+
+  function markOrderPaid(order: FakeOrder): void {
+    order.view.state = 'paid';
+    order.view.paidAt = new Date().toISOString();
+    order.readsUntilPaid = null;
+  }
+
+  function hasPurchased(learnerId: string, courseId: string): boolean {
+    return [...orders.values()].some(
+      (order) =>
+        order.learnerId === learnerId &&
+        order.view.courseId === courseId &&
+        order.view.state === 'paid',
+    );
+  }
 
   function learnerFor(name: string): LearnerProfile {
     let learner = [...learners.values()].find((item) => item.nickname === name);
@@ -544,9 +588,67 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
       return ok({ items, page, pageSize, total: found.length });
     }
     if ((match = /^\/api\/courses\/([0-9a-f]{24})$/.exec(pathname)) && method === 'GET') {
-      const course = COURSES.find((item) => item.id === match?.[1]);
+      const course = [...COURSES, PAID_COURSE].find((item) => item.id === match?.[1]);
       if (!course) throw new HttpFailure(404, 'not_found');
-      return ok(courseDetail(course, myEnrolments.get(course.id)));
+      const purchased = hasPurchased(learner.id, course.id);
+      return ok(courseDetail(course, myEnrolments.get(course.id), purchased));
+    }
+    if (method === 'POST' && pathname === '/api/orders') {
+      const courseId = (body as { courseId?: unknown } | undefined)?.courseId;
+      if (courseId !== PAID_COURSE.id) {
+        const free = COURSES.some((course) => course.id === courseId);
+        throw new HttpFailure(free ? 409 : 404, free ? 'course_not_for_sale' : 'not_found');
+      }
+      if (hasPurchased(learner.id, courseId))
+        throw new HttpFailure(409, 'course_already_purchased');
+      let order = [...orders.values()].find(
+        (item) => item.learnerId === learner.id && item.view.state === 'pending',
+      );
+      const reused = order !== undefined;
+      if (!order) {
+        const now = Date.now();
+        order = {
+          view: {
+            id: newId(),
+            courseId,
+            courseTitle: PAID_COURSE.title,
+            amountFen: PAID_COURSE.priceFen ?? 0,
+            state: 'pending',
+            createdAt: new Date(now).toISOString(),
+            expiresAt: new Date(now + 30 * 60_000).toISOString(),
+            paidAt: null,
+            refundedFen: 0,
+          },
+          learnerId: learner.id,
+          readsUntilPaid: null,
+        };
+        orders.set(order.view.id, order);
+      }
+      const payment = {
+        timeStamp: String(Math.floor(Date.now() / 1000)),
+        nonceStr: newId(),
+        package: `prepay_id=wx${order.view.id}`,
+        signType: 'RSA',
+        paySign: 'fake-pay-sign',
+      };
+      return { status: reused ? 200 : 201, body: { order: order.view, payment, reused } };
+    }
+    if ((match = /^\/api\/orders\/([0-9a-f]{24})$/.exec(pathname)) && method === 'GET') {
+      const order = orders.get(match[1] ?? '');
+      if (!order || order.learnerId !== learner.id) throw new HttpFailure(404, 'not_found');
+      if (order.readsUntilPaid !== null) {
+        order.readsUntilPaid -= 1;
+        if (order.readsUntilPaid <= 0) markOrderPaid(order);
+      }
+      return ok(order.view);
+    }
+    if ((match = /^\/api\/dev\/orders\/([0-9a-f]{24})\/pay$/.exec(pathname)) && method === 'POST') {
+      const order = orders.get(match[1] ?? '');
+      if (!order || order.learnerId !== learner.id) throw new HttpFailure(404, 'not_found');
+      if (order.view.state !== 'pending') throw new HttpFailure(409, 'order_not_pending');
+      // The notification arrives after the first read: the client must poll.
+      order.readsUntilPaid = 2;
+      return { status: 202, body: { accepted: true } };
     }
     if (
       (match = /^\/api\/courses\/([0-9a-f]{24})\/enrolment$/.exec(pathname)) &&
@@ -868,6 +970,12 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
       drops.set(pathPrefix, count);
     },
     learningSessions,
+    orders,
+    markOrderPaid(orderId) {
+      const order = orders.get(orderId);
+      if (!order) throw new Error(`no fake order ${orderId}`);
+      markOrderPaid(order);
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -1,7 +1,12 @@
 import { expect, test } from 'vitest';
 
 import { readParam, routes } from '../../src/routes';
-import { formatClock, formatDateTime, formatDuration } from '../../src/utils/format';
+import {
+  formatClock,
+  formatDateTime,
+  formatDuration,
+  formatPriceFen,
+} from '../../src/utils/format';
 
 test('formatDuration writes Chinese units', () => {
   expect(formatDuration(45)).toBe('45 秒');
@@ -19,6 +24,12 @@ test('formatClock pads minutes and seconds', () => {
 test('formatDateTime shows Shanghai time', () => {
   expect(formatDateTime('2025-03-01T16:05:00.000Z')).toBe('2025-03-02 00:05');
   expect(formatDateTime('not a date')).toBe('');
+});
+
+test('formatPriceFen shows yuan with two decimals', () => {
+  expect(formatPriceFen(9900)).toBe('¥99.00');
+  expect(formatPriceFen(1)).toBe('¥0.01');
+  expect(formatPriceFen(12_345)).toBe('¥123.45');
 });
 
 test('routes encode and readParam decodes', () => {

@@ -96,11 +96,71 @@ describe('admin CLI', () => {
     expect(await grants().countDocuments()).toBe(0);
   });
 
+  it('grants the operator role only on the top-level unit', async () => {
+    const provincial = await runCli([
+      'grant',
+      '--employee',
+      'E100',
+      '--unit',
+      '03',
+      '--role',
+      'operator',
+    ]);
+    expect(provincial.code).toBe(1);
+    expect(provincial.stderr).toContain('must be on a top-level unit');
+
+    const head = await runCli([
+      'grant',
+      '--employee',
+      'E100',
+      '--unit',
+      '00',
+      '--role',
+      'operator',
+    ]);
+    expect(head.code).toBe(0);
+    expect(head.stderr).toContain('operator grant created');
+    expect(await grants().countDocuments({ employeeNo: 'E100', role: 'operator' })).toBe(1);
+
+    const revoked = await runCli([
+      'revoke',
+      '--employee',
+      'E100',
+      '--unit',
+      '00',
+      '--role',
+      'operator',
+    ]);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stderr).toContain('operator grant revoked');
+    expect(await grants().countDocuments()).toBe(0);
+  });
+
+  it('keeps a manager and an operator grant on one unit apart', async () => {
+    await runCli(['grant', '--employee', 'E100', '--unit', '00']);
+    const operator = await runCli([
+      'grant',
+      '--employee',
+      'E100',
+      '--unit',
+      '00',
+      '--role',
+      'operator',
+    ]);
+    expect(operator.stderr).toContain('operator grant created');
+    expect(await grants().countDocuments({ employeeNo: 'E100', orgUnitCode: '00' })).toBe(2);
+
+    await runCli(['revoke', '--employee', 'E100', '--unit', '00']);
+    await runCli(['revoke', '--employee', 'E100', '--unit', '00', '--role', 'operator']);
+    expect(await grants().countDocuments()).toBe(0);
+  });
+
   it.each([
     ['no command', []],
     ['an unknown command', ['promote', '--employee', 'E100', '--unit', '03']],
     ['grant without a unit', ['grant', '--employee', 'E100']],
     ['an empty employee', ['revoke', '--employee', ' ', '--unit', '03']],
+    ['an unknown role', ['grant', '--employee', 'E100', '--unit', '00', '--role', 'owner']],
   ])('exits 2 with usage for %s', async (_case, args) => {
     const result = await runCli(args);
     expect(result.code).toBe(2);

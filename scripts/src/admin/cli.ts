@@ -1,10 +1,11 @@
-// Admin CLI: grants and revokes the manager role, which lets the learner bound to an employee
-// manage an org unit and its subtree (hour requirements, hours export), and lists the grants.
+// Admin CLI: grants, revokes and lists admin roles. The manager role lets the learner bound to an
+// employee manage an org unit and its subtree (hour requirements, hours export). The operator role
+// lets them manage the FAQ and answer handed-over chat questions.
 // Connects to the database at MONGODB_URI. Granting twice and revoking a missing grant change
 // nothing and succeed, so the commands can be re-run.
 //
-//   node --import tsx scripts/src/admin/cli.ts grant --employee E --unit CODE
-//   ... revoke --employee E --unit CODE
+//   node --import tsx scripts/src/admin/cli.ts grant --employee E --unit CODE [--role operator]
+//   ... revoke --employee E --unit CODE [--role operator]
 //   ... list [--employee E]
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -14,11 +15,8 @@ import {
   ensureIndexes,
 } from '@wxlearn/server/db/connection.js';
 import { ApiError } from '@wxlearn/server/errors.js';
-import {
-  grantManager,
-  listGrants,
-  revokeManager,
-} from '@wxlearn/server/modules/admin/grants.service.js';
+import { ADMIN_ROLES, type AdminRole } from '@wxlearn/server/modules/admin/admin-grant.model.js';
+import { grantRole, listGrants, revokeRole } from '@wxlearn/server/modules/admin/grants.service.js';
 
 // Logs go to stderr so that stdout carries only the grant list.
 const logger = pino({ name: 'admin', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
@@ -26,7 +24,10 @@ const logger = pino({ name: 'admin', level: process.env.LOG_LEVEL ?? 'info' }, p
 const USAGE = `usage: cli.ts <grant|revoke|list> [options]
   grant --employee E --unit CODE    let employee E's learner manage unit CODE and its subtree;
                                     E must be on the roster and CODE an existing unit
+        [--role manager|operator]   operator: manage the FAQ and answer handed-over chat
+                                    questions; CODE must be the top-level unit (default: manager)
   revoke --employee E --unit CODE   remove that grant
+        [--role manager|operator]
   list [--employee E]               print the grants, of one employee or all, tab-separated:
                                     employee number, name, unit code, unit name, role, created at`;
 
@@ -36,6 +37,7 @@ interface Command {
   name: 'grant' | 'revoke' | 'list';
   employee?: string;
   unit?: string;
+  role: AdminRole;
 }
 
 function parseCommand(args: string[]): Command {
@@ -45,6 +47,7 @@ function parseCommand(args: string[]): Command {
     options: {
       employee: { type: 'string' },
       unit: { type: 'string' },
+      role: { type: 'string', default: 'manager' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -59,13 +62,17 @@ function parseCommand(args: string[]): Command {
   const unit = values.unit?.trim();
   if (employee === '') throw new UsageError('--employee must not be empty');
   if (unit === '') throw new UsageError('--unit must not be empty');
+  const role = values.role as AdminRole;
+  if (!ADMIN_ROLES.includes(role)) {
+    throw new UsageError(`--role must be one of ${ADMIN_ROLES.join(', ')}, got ${values.role}`);
+  }
   if (name === 'grant' || name === 'revoke') {
     if (!employee || !unit) throw new UsageError(`${name} needs --employee and --unit`);
-    return { name, employee, unit };
+    return { name, employee, unit, role };
   }
   if (name === 'list') {
     if (unit) throw new UsageError('list takes no --unit');
-    return { name, employee };
+    return { name, employee, role };
   }
   throw new UsageError(`unknown command ${name}`);
 }
@@ -73,18 +80,22 @@ function parseCommand(args: string[]): Command {
 async function run(command: Command): Promise<void> {
   switch (command.name) {
     case 'grant': {
-      const created = await grantManager(command.employee!, command.unit!, new Date());
+      const created = await grantRole(command.employee!, command.unit!, command.role, new Date());
       logger.info(
-        { employeeNo: command.employee, orgUnitCode: command.unit, role: 'manager' },
-        created ? 'manager grant created' : 'manager grant already exists, nothing changed',
+        { employeeNo: command.employee, orgUnitCode: command.unit, role: command.role },
+        created
+          ? `${command.role} grant created`
+          : `${command.role} grant already exists, nothing changed`,
       );
       return;
     }
     case 'revoke': {
-      const removed = await revokeManager(command.employee!, command.unit!);
+      const removed = await revokeRole(command.employee!, command.unit!, command.role);
       logger.info(
-        { employeeNo: command.employee, orgUnitCode: command.unit, role: 'manager' },
-        removed ? 'manager grant revoked' : 'no such manager grant, nothing changed',
+        { employeeNo: command.employee, orgUnitCode: command.unit, role: command.role },
+        removed
+          ? `${command.role} grant revoked`
+          : `no such ${command.role} grant, nothing changed`,
       );
       return;
     }

@@ -3,8 +3,9 @@
  * development and tests only. It follows WeChat's documented request and response shapes and
  * errcodes but never contacts WeChat, keeps all state in memory, and adds test controls under
  * /sandbox/ that WeChat does not have. Each WeChat area lives in its own module (login.ts,
- * token.ts, official-account.ts); dev-controls.ts contains the /sandbox/ routes, and
- * official-account-controls.ts those under /sandbox/official-account/.
+ * token.ts, official-account.ts, pay.ts, push.ts); dev-controls.ts contains the /sandbox/ routes,
+ * and official-account-controls.ts, pay-controls.ts and push-controls.ts those under
+ * /sandbox/official-account/, /sandbox/pay/ and /sandbox/push/.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,10 @@ import { createDevControlsRouter } from './dev-controls.js';
 import { createLoginArea, type LoginCodeGrant, type LoginCodeRequest } from './login.js';
 import { createOfficialAccountArea, type OfficialAccountWebhook } from './official-account.js';
 import { createOfficialAccountControlsRouter } from './official-account-controls.js';
+import { createPayArea, merchantSchema, type SandboxPayMerchantInput } from './pay.js';
+import { createPayControlsRouter, notifyCompletedRefunds } from './pay-controls.js';
+import { createPushArea } from './push.js';
+import { createPushControlsRouter } from './push-controls.js';
 import { createTokenArea, type TokenArea } from './token.js';
 import { wechatError } from './wechat-errors.js';
 
@@ -33,6 +38,8 @@ export interface SandboxOptions {
   otherApps?: AppCredentials[];
   /** Webhook of the official account; tests usually set it with POST /sandbox/official-account/webhook. */
   officialAccountWebhook?: OfficialAccountWebhook;
+  /** The WeChat Pay merchant; tests usually set it with POST /sandbox/pay/merchant. */
+  payMerchant?: SandboxPayMerchantInput;
   /** Clock in epoch milliseconds; defaults to Date.now. */
   now?: () => number;
   /** Defaults to a silent logger. */
@@ -95,10 +102,18 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     tokens.requireAccessToken,
     options.officialAccountWebhook ?? null,
   );
+  const pay = createPayArea(
+    context,
+    options.payMerchant ? merchantSchema.parse(options.payMerchant) : null,
+  );
+  notifyCompletedRefunds(context, pay);
+  const push = createPushArea(context, tokens.requireAccessToken, officialAccount);
   const reset = (): void => {
     login.reset();
     tokens.reset();
     officialAccount.reset();
+    pay.reset();
+    push.reset();
     context.calls.reset();
     Object.assign(context.behaviour, defaultBehaviour());
     clock.reset();
@@ -120,6 +135,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   app.use(tokens.router.routes());
   app.use(officialAccount.router.routes());
   app.use(createOfficialAccountControlsRouter(context, officialAccount).routes());
+  app.use(pay.router.routes());
+  app.use(createPayControlsRouter(context, pay).routes());
+  app.use(push.router.routes());
+  app.use(createPushControlsRouter(context, push, officialAccount).routes());
   app.use(devControls.routes());
   app.use(devControls.allowedMethods());
   // An endpoint the sandbox does not implement gets HTTP 404 as well as WeChat's errcode, so

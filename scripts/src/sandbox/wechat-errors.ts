@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
  * Sources: the code2Session and getStableAccessToken pages and the global return-code table on
  * developers.weixin.qq.com, and real responses quoted in WeChat's developer community. The
  * official-account codes (40003 to 40055, 41009, 44004, 45015, 45047) come from public copies of that
- * table and of quoted responses.
+ * table and of quoted responses. The push codes (40037, 41030, 43004, 43101, 47003, 48001) come from
+ * the sendTemplateMessage and subscribeMessage.send pages and quoted responses.
  */
 export const WECHAT_ERRMSG = {
   [-1]: 'system error',
@@ -23,6 +24,7 @@ export const WECHAT_ERRMSG = {
   40025: 'invalid sub button name size',
   40026: 'invalid sub button key size',
   40029: 'invalid code',
+  40037: 'invalid template_id',
   40054: 'invalid sub button url domain',
   40055: 'invalid button url domain',
   40066: 'invalid url',
@@ -34,8 +36,11 @@ export const WECHAT_ERRMSG = {
   41004: 'appsecret missing',
   41008: 'missing code',
   41009: 'missing openid',
+  41030: 'invalid page',
   42001: 'access_token expired',
   43002: 'require POST method',
+  43004: 'require subscribe',
+  43101: 'user refuse to accept the msg',
   44002: 'empty post data',
   44004: 'empty content',
   45009: 'reach max api daily quota limit',
@@ -43,6 +48,8 @@ export const WECHAT_ERRMSG = {
   45015: 'response out of time limit or subscription is canceled',
   45047: 'out of response count limit',
   47001: 'data format error',
+  47003: 'argument invalid!',
+  48001: 'api unauthorized',
 } as const;
 
 export type WechatErrcode = keyof typeof WECHAT_ERRMSG;

@@ -6,6 +6,7 @@ import { startLocalDatabase, type LocalDatabase } from '../db/local-database.js'
 import { repoRoot } from '../db/paths.js';
 import { createSandbox } from '../sandbox/app.js';
 import { runToCompletion, startChild, type ManagedChild } from './child-process.js';
+import { createLocalMerchant } from './local-pay.js';
 
 /** App id and secret shared by the sandbox and the server in local runs; never WeChat's. */
 export const LOCAL_APP_ID = 'wxsandbox00000000';
@@ -72,9 +73,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       });
     }
 
+    const merchant = createLocalMerchant(LOCAL_APP_ID);
+    stops.push(async () => merchant.remove());
     const sandbox = await createSandbox({
       appId: LOCAL_APP_ID,
       appSecret: LOCAL_APP_SECRET,
+      payMerchant: merchant.sandboxMerchant,
     }).listen(options.sandboxPort, '127.0.0.1');
     stops.push(() => sandbox.close());
 
@@ -120,6 +124,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           WECHAT_API_BASE_URL: sandbox.url,
           WECHAT_SANDBOX_URL: sandbox.url,
           WECHAT_DEV_LOGIN: 'true',
+          ...merchant.serverEnv(sandbox.url, `http://127.0.0.1:${port}`),
           H5_DIST_DIR: h5DistDir,
         },
       },

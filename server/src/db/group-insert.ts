@@ -22,9 +22,14 @@ export class GroupInsert<T extends object> {
   private queue: PendingInsert<T>[] = [];
   private running = false;
 
+  /**
+   * `lean` skips mongoose's casting, defaults and validation, for callers that build complete
+   * documents themselves and insert many per second.
+   */
   constructor(
     private readonly model: Model<T>,
     private readonly maxDocuments = 1_000,
+    private readonly lean = false,
   ) {}
 
   /** Inserts the documents and resolves to the indexes that were rejected as duplicate keys. */
@@ -65,8 +70,14 @@ export class GroupInsert<T extends object> {
     const documents = group.flatMap((pending) => pending.documents);
     const duplicates = new Set<number>();
     try {
-      // Validation errors throw instead of being skipped, so no document is silently left out.
-      await this.model.insertMany(documents, { ordered: false, throwOnValidationError: true });
+      // Without lean, validation errors throw instead of being skipped, so no document is
+      // silently left out.
+      await this.model.insertMany(
+        documents,
+        this.lean
+          ? { ordered: false, lean: true }
+          : { ordered: false, throwOnValidationError: true },
+      );
     } catch (error) {
       const indexes = duplicateIndexes(error);
       if (!indexes) {

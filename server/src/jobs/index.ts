@@ -1,6 +1,9 @@
 import cron from 'node-cron';
 import type { AppDeps } from '../app.js';
 import { settleActiveLearners } from '../modules/learning/learning.service.js';
+import { payContextOf } from '../modules/orders/pay-context.js';
+import { reconcilePayments } from '../modules/orders/reconciliation.js';
+import { startPushJob } from '../modules/push/push-job.js';
 import { claimPeriod, tenMinutePeriod } from './claims.js';
 
 /**
@@ -33,10 +36,32 @@ export function startJobs(deps: AppDeps): { stop(): void } {
     }
   });
 
+  // Applies payments whose notification never arrived, closes expired orders and refreshes
+  // refunds (modules/orders/reconciliation.ts). Off when WeChat Pay is not configured.
+  const payContext = payContextOf(deps, log.child({ job: 'pay-reconcile' }));
+  const reconcile = payContext
+    ? cron.schedule('* * * * *', async () => {
+        const now = payContext.now();
+        try {
+          const period = now.toISOString().slice(0, 16);
+          if (!(await claimPeriod('pay-reconcile', period, now))) return;
+          const summary = await reconcilePayments(payContext, payContext.logger);
+          log.info({ job: 'pay-reconcile', ...summary }, 'payments reconciled');
+        } catch (error) {
+          log.error({ job: 'pay-reconcile', err: error }, 'job failed');
+        }
+      })
+    : null;
+
+  // The weekly course push (modules/push/scheduler.ts). Off unless PUSH_ENABLED is true.
+  const push = startPushJob(deps);
+
   return {
     stop() {
       void cleanup.stop();
       void settle.stop();
+      void reconcile?.stop();
+      push?.stop();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { Button, Input, Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import type { LearnerProfile } from '@wxlearn/api-types';
+import type { ChatBindingCodeResponse, LearnerProfile } from '@wxlearn/api-types';
 import { useState } from 'react';
 
 import { StatusView } from '../../components/StatusView';
@@ -78,6 +78,49 @@ function BindingForm({ onBound }: { onBound: (profile: LearnerProfile) => void }
   );
 }
 
+/** Shows a one-time code that binds the learner's chat with the service bot or official account. */
+function ChatBindingCard() {
+  const [code, setCode] = useState<ChatBindingCodeResponse | null>(null);
+  const [message, setMessage] = useState('');
+  const [loading, setLoading] = useState(false);
+
+  const request = async () => {
+    setLoading(true);
+    setMessage('');
+    try {
+      setCode(await getApi().createChatBindingCode());
+    } catch (error) {
+      setMessage(userMessageOf(error));
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  return (
+    <View className="card chat-binding" data-testid="chat-binding">
+      <Text className="me-entry-title">绑定客服助手</Text>
+      <Text className="muted">
+        把绑定码发给企业学堂客服（公众号或企业微信），即可查询自己的学时和考试成绩
+      </Text>
+      {code && (
+        <Text className="chat-binding-code" data-testid="chat-binding-code">
+          {`绑定码：${code.code}（${formatDateTime(code.expiresAt)} 前有效）`}
+        </Text>
+      )}
+      {message !== '' && <Text className="form-message">{message}</Text>}
+      <Button
+        className="primary-button"
+        data-testid="chat-binding-request"
+        loading={loading}
+        disabled={loading}
+        onClick={request}
+      >
+        {code ? '重新获取' : '获取绑定码'}
+      </Button>
+    </View>
+  );
+}
+
 export default function MePage() {
   const api = getApi();
   const me = useRemoteData(() => api.getMe(), []);
@@ -117,6 +160,7 @@ export default function MePage() {
         </View>
       )}
       {profile && !profile.binding && <BindingForm onBound={setBound} />}
+      {profile?.binding && <ChatBindingCard />}
     </View>
   );
 }

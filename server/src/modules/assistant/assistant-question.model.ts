@@ -4,7 +4,7 @@ import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 export const ASSISTANT_CHANNELS = ['mini_program', 'official_account', 'bot'] as const;
 
 /** Outcomes of a question. */
-export const ASSISTANT_OUTCOMES = ['answered', 'dont_know', 'too_long'] as const;
+export const ASSISTANT_OUTCOMES = ['answered', 'dont_know', 'too_long', 'intent'] as const;
 
 /**
  * One question asked to the assistant and what it replied, insert-only except for
@@ -27,6 +27,8 @@ const assistantQuestionSchema = new Schema(
     entryCode: { type: String, default: null },
     /** Confidence of the best match from 0 to 1, or null when nothing matched or not searched. */
     confidence: { type: Number, default: null },
+    /** The intent answered from the asker's records or the catalog, for outcome `intent`. */
+    intent: { type: String, default: null },
     /** Codes of the questions suggested with a "don't know" reply. */
     suggestedCodes: { type: [String], default: [] },
     /** Whether this question was itself a request for a person (转人工). */

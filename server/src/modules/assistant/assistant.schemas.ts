@@ -7,3 +7,98 @@ import { z } from 'zod';
 export const askBody = z.strictObject({
   question: z.string().trim().min(1, 'must not be blank'),
 });
+
+/** Body of `POST /api/assistant/channel-ask`. Chat ids are opaque strings of the puppet. */
+export const channelAskBody = z.strictObject({
+  channel: z.literal('wechaty'),
+  senderId: z.string().min(1).max(256),
+  roomId: z.string().min(1).max(256).optional(),
+  messageId: z.string().min(1).max(256),
+  text: z.string().max(4000, 'must be at most 4000 characters'),
+});
+
+export const handoffIdParams = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id'),
+});
+
+/** Body of `POST /api/assistant/channel-outbox/:id/ack`. */
+export const outboxAckBody = z.strictObject({
+  delivered: z.boolean(),
+  error: z.string().max(500).optional(),
+});
+
+const questionText = z.string().trim().min(1, 'must not be blank').max(500);
+const answerText = z.string().trim().min(1, 'must not be blank').max(4000);
+/** An entry code such as `hours-001`: letters, digits, `-` and `_`. */
+const entryCode = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"');
+const category = z.string().trim().min(1, 'must not be blank').max(64);
+
+/** Query of `GET /api/admin/assistant/handoffs`. */
+export const handoffListQuery = z.strictObject({
+  state: z.enum(['queued', 'answered', 'delivered', 'delivery_failed']).default('queued'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const answerHandoffBody = z.strictObject({ answer: answerText });
+
+export const saveToFaqBody = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('new_entry'),
+    code: entryCode,
+    category,
+    standardQuestion: questionText.optional(),
+    answer: answerText.optional(),
+  }),
+  z.strictObject({
+    mode: z.literal('paraphrase'),
+    entryCode,
+    paraphrase: questionText.optional(),
+  }),
+]);
+
+export const faqCodeParams = z.strictObject({ code: entryCode });
+
+export const faqListQuery = z.strictObject({
+  enabled: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
+});
+
+export const createFaqEntryBody = z.strictObject({
+  code: entryCode,
+  category,
+  standardQuestion: questionText,
+  paraphrases: z.array(questionText).max(50).default([]),
+  answer: answerText,
+  enabled: z.boolean().default(true),
+});
+
+export const updateFaqEntryBody = z
+  .strictObject({
+    category: category.optional(),
+    standardQuestion: questionText.optional(),
+    paraphrases: z.array(questionText).max(50).optional(),
+    answer: answerText.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'must change at least one field');
+
+export const synonymTermParams = z.strictObject({
+  term: z.string().trim().min(1).max(32),
+});
+
+export const setSynonymsBody = z.strictObject({
+  synonyms: z.array(z.string().trim().min(1).max(32)).max(50),
+});
+
+/** Query of `GET /api/admin/assistant/unanswered`: an ISO period `[from, to)`. */
+export const unansweredQuery = z
+  .strictObject({
+    from: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
+    to: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
+    limit: z.coerce.number().int().min(1).max(200).default(20),
+  })
+  .refine((query) => query.from < query.to, { message: 'from must be before to', path: ['to'] });

@@ -2,7 +2,7 @@
 // replied, and reports the questions it could not answer. Used by the mini-program route with a
 // signed-in learner and, through askFromChannel, by the official-account webhook and the chat bot
 // with a sender id.
-import type { AssistantChannel } from '@wxlearn/api-types';
+import type { AssistantChannel, AssistantIntent, CourseLink } from '@wxlearn/api-types';
 import { Types } from 'mongoose';
 import { trusted } from '../../db/trusted.js';
 import type { Logger } from '../../logger.js';
@@ -10,6 +10,7 @@ import { AssistantQuestionModel, type AssistantQuestion } from './assistant-ques
 import { decideAnswer, searchFaq, type FaqMatch } from './faq-index.js';
 import { getFaqSnapshot } from './faq-snapshot.js';
 import { questionKey } from './faq-text.js';
+import { answerIntent, detectIntent } from './intents.js';
 import { SlidingWindowRateLimiter } from './rate-limiter.js';
 
 /** Maximum question length in characters; a longer question gets the TOO_LONG_MESSAGE reply. */
@@ -38,10 +39,19 @@ const rateLimiter = new SlidingWindowRateLimiter({
   maxKeys: 100_000,
 });
 
-/** Who asks: a signed-in learner of the mini-program, or a sender on a chat channel. */
+/**
+ * Who asks: a signed-in learner of the mini-program, or a sender on a chat channel with the
+ * learner their chat identity is bound to (null or absent when unbound) and whether they wrote in
+ * a group chat.
+ */
 export type Asker =
   | { channel: 'mini_program'; learnerId: Types.ObjectId }
-  | { channel: AssistantChannel; senderId: string };
+  | {
+      channel: AssistantChannel;
+      senderId: string;
+      learnerId?: Types.ObjectId | null;
+      inGroup?: boolean;
+    };
 
 export interface AnswerResult {
   kind: 'answer';
@@ -57,10 +67,19 @@ export interface DontKnowResult {
   suggestions: { entryId: string; code: string; question: string }[];
 }
 
+/** A reply from the asker's records or from the catalog (see intents.ts). */
+export interface IntentResult {
+  kind: 'intent';
+  intent: AssistantIntent;
+  text: string;
+  courses: CourseLink[];
+}
+
 /** Reply of the assistant to one question. */
 export type AssistantResult =
   | AnswerResult
   | DontKnowResult
+  | IntentResult
   | { kind: 'too_long'; message: string }
   | { kind: 'rate_limited'; message: string; retryAfterSeconds: number };
 
@@ -114,8 +133,15 @@ async function logQuestion(
   asker: Asker,
   fields: Omit<
     AssistantQuestion,
-    '_id' | 'channel' | 'learnerId' | 'senderId' | 'questionKey' | 'askedForPerson' | 'createdAt'
-  >,
+    | '_id'
+    | 'channel'
+    | 'learnerId'
+    | 'senderId'
+    | 'questionKey'
+    | 'askedForPerson'
+    | 'createdAt'
+    | 'intent'
+  > & { intent?: AssistantIntent },
   options: AskOptions,
 ): Promise<void> {
   try {
@@ -126,6 +152,7 @@ async function logQuestion(
       questionKey: questionKey(fields.question),
       askedForPerson: false,
       createdAt: options.now,
+      intent: null,
       ...fields,
     });
   } catch (error) {
@@ -139,9 +166,10 @@ function suggestionOf(match: FaqMatch) {
 
 /**
  * Answers a question. In order: the asker's rate limit (QUESTIONS_PER_MINUTE, every question
- * counts), the length limit (MAX_QUESTION_CHARS), then retrieval. A question asking for a person
- * also marks the asker's previous question. Every question that passes the rate limit is logged.
- * A blank question gets "don't know" without suggestions and is not logged.
+ * counts), the length limit (MAX_QUESTION_CHARS), intents (the asker's hours, required courses,
+ * last exam, course search), then FAQ retrieval. A question asking for a person also marks the
+ * asker's previous question. Every question that passes the rate limit is logged. A blank question
+ * gets "don't know" without suggestions and is not logged.
  */
 export async function ask(
   asker: Asker,
@@ -180,6 +208,32 @@ export async function ask(
 
   const personRequest = isPersonRequest(question);
   if (personRequest) await markAskedForPerson(asker, options.now);
+
+  const intent = personRequest ? null : detectIntent(question);
+  if (intent !== null) {
+    const answer = await answerIntent(
+      intent,
+      asker.channel === 'mini_program'
+        ? { learnerId: asker.learnerId, inGroup: false }
+        : { learnerId: asker.learnerId ?? null, inGroup: asker.inGroup ?? false },
+      options.now,
+    );
+    await logQuestion(
+      asker,
+      {
+        question,
+        outcome: 'intent',
+        intent: answer.intent,
+        entryId: null,
+        entryCode: null,
+        confidence: null,
+        suggestedCodes: [],
+        personRequest: false,
+      },
+      options,
+    );
+    return { kind: 'intent', intent: answer.intent, text: answer.text, courses: answer.courses };
+  }
 
   const snapshot = await getFaqSnapshot(options.logger);
   const matches = searchFaq(snapshot.index, question);
@@ -230,15 +284,17 @@ export async function ask(
 
 /**
  * Answers a question that arrived on a chat channel (the official account's webhook or the bot)
- * from the sender with this id, under the same rules and rate limit as the mini-program.
+ * from the sender with this id, under the same rules and rate limit as the mini-program. Personal
+ * intents are answered for `learnerId`, the learner the sender is bound to, and refused in a group.
  */
 export function askFromChannel(
   channel: AssistantChannel,
   senderId: string,
   question: string,
-  options: AskOptions,
+  options: AskOptions & { learnerId?: Types.ObjectId | null; inGroup?: boolean },
 ): Promise<AssistantResult> {
-  return ask({ channel, senderId }, question, options);
+  const { learnerId = null, inGroup = false, ...askOptions } = options;
+  return ask({ channel, senderId, learnerId, inGroup }, question, askOptions);
 }
 
 /** One line of the unanswered-question report. */

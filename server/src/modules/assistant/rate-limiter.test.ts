@@ -28,6 +28,16 @@ describe('SlidingWindowRateLimiter', () => {
     expect(limiter.take('a', 1).allowed).toBe(false);
   });
 
+  it('checks allows without recording', () => {
+    const limiter = new SlidingWindowRateLimiter({ limit: 1, windowMs: 60_000, maxKeys: 10 });
+
+    expect(limiter.allows('a', 0)).toBe(true);
+    expect(limiter.allows('a', 0)).toBe(true);
+    limiter.take('a', 0);
+    expect(limiter.allows('a', 1)).toBe(false);
+    expect(limiter.allows('a', 60_000)).toBe(true);
+  });
+
   it('keeps at most maxKeys keys', () => {
     const limiter = new SlidingWindowRateLimiter({ limit: 1, windowMs: 1_000, maxKeys: 3 });
     for (let key = 0; key < 10; key++) limiter.take(`k${key}`, key);

@@ -39,6 +39,13 @@ export class SlidingWindowRateLimiter {
     return { allowed: true };
   }
 
+  /** True when `key` may make another request at `nowMs`. Records nothing. */
+  allows(key: string, nowMs: number): boolean {
+    const windowStart = nowMs - this.options.windowMs;
+    const times = this.requests.get(key) ?? [];
+    return times.filter((time) => time > windowStart).length < this.options.limit;
+  }
+
   /** Number of keys remembered. */
   get size(): number {
     return this.requests.size;

@@ -2,6 +2,7 @@ import type {
   CategoryView,
   ChapterView,
   CourseDetail,
+  CoursePurchaseView,
   CourseSummary,
   EnrolmentView,
   LessonContent,
@@ -16,6 +17,7 @@ import type {
   LessonDetailData,
 } from './catalog.service.js';
 import { orderLessons } from './catalog.service.js';
+import { isActivePurchase } from './course-access.js';
 import type { Enrolment } from './enrolment.model.js';
 import type { Lesson } from './lesson.model.js';
 
@@ -43,6 +45,7 @@ export function presentCourseSummary(course: CourseListItem): CourseSummary {
     university: course.university ?? null,
     difficulty: course.difficulty ?? null,
     lessonCount: course.lessonCount,
+    priceFen: course.priceFen ?? null,
   };
 }
 
@@ -65,12 +68,14 @@ function presentLessonSummary(
   };
 }
 
-export function presentCourseDetail({
-  course,
-  lessons,
-  quizzes,
-  enrolment,
-}: CourseDetailData): CourseDetail {
+/**
+ * Presents a course page. `hideOnIos` is the PAY_HIDE_ON_IOS setting, passed to clients in the
+ * purchase state of a paid course.
+ */
+export function presentCourseDetail(
+  { course, lessons, quizzes, enrolment }: CourseDetailData,
+  options: { hideOnIos: boolean },
+): CourseDetail {
   const ordered = orderLessons(course.chapters, lessons);
   const chapters: ChapterView[] = [...course.chapters]
     .sort((a, b) => a.position - b.position)
@@ -90,7 +95,17 @@ export function presentCourseDetail({
     chapters,
     quizzes,
     enrolment: enrolment ? presentEnrolment(enrolment) : null,
+    purchase: presentPurchase(course.priceFen ?? null, enrolment, options.hideOnIos),
   };
+}
+
+function presentPurchase(
+  priceFen: number | null,
+  enrolment: Enrolment | null,
+  hideOnIos: boolean,
+): CoursePurchaseView | null {
+  if (priceFen === null) return null;
+  return { priceFen, purchased: isActivePurchase(enrolment), hideOnIos };
 }
 
 function presentLessonContent(lesson: Lesson): LessonContent {

@@ -51,7 +51,10 @@ export function createCatalogRouter(deps: AppDeps): Router {
 
   router.get('/courses/:id', learner, async (ctx) => {
     const { id } = parseInput(idParams, ctx.params, 'course id');
-    const body: CourseDetail = presentCourseDetail(await getCourseDetail(id, ctx.state.learnerId));
+    const detail = await getCourseDetail(id, ctx.state.learnerId);
+    const body: CourseDetail = presentCourseDetail(detail, {
+      hideOnIos: deps.config.PAY_HIDE_ON_IOS,
+    });
     ctx.body = body;
   });
 
@@ -73,7 +76,7 @@ export function createCatalogRouter(deps: AppDeps): Router {
 
   router.get('/lessons/:id', learner, async (ctx) => {
     const { id } = parseInput(idParams, ctx.params, 'lesson id');
-    const body: LessonDetail = presentLessonDetail(await getLessonDetail(id));
+    const body: LessonDetail = presentLessonDetail(await getLessonDetail(id, ctx.state.learnerId));
     ctx.body = body;
   });
 

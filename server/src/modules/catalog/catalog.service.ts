@@ -5,6 +5,12 @@ import { notFound } from '../../errors.js';
 import { listCourseQuizzes } from '../quizzes/quizzes.service.js';
 import { getCatalogSnapshot, type CategoryCount, type CourseListItem } from './catalog-snapshot.js';
 import { categoryTokens, normaliseForPhrase, tokenizeQuery } from './catalog.search.js';
+import {
+  ACTIVE_ENROLMENT,
+  assertLessonAccess,
+  findActiveEnrolment,
+  purchaseRequired,
+} from './course-access.js';
 import { CourseModel, type Course } from './course.model.js';
 import { EnrolmentModel, type Enrolment } from './enrolment.model.js';
 import { LessonModel, type Lesson } from './lesson.model.js';
@@ -131,7 +137,10 @@ async function findPublishedCourse(courseId: string): Promise<Course> {
   return course;
 }
 
-/** Returns a published course with its lessons (without content), quizzes and the learner's enrolment. */
+/**
+ * Returns a published course with its lessons (without content), quizzes and the learner's active
+ * enrolment.
+ */
 export async function getCourseDetail(
   courseId: string,
   learnerId: Types.ObjectId,
@@ -140,15 +149,15 @@ export async function getCourseDetail(
   const [lessons, quizzes, enrolment] = await Promise.all([
     LessonModel.find({ courseId: course._id }, { content: 0 }).lean<Omit<Lesson, 'content'>[]>(),
     listCourseQuizzes(course._id),
-    EnrolmentModel.findOne({ learnerId, courseId: course._id }).lean<Enrolment>(),
+    findActiveEnrolment(learnerId, course._id),
   ]);
   return { course, lessons, quizzes, enrolment };
 }
 
 /**
- * Enrols a learner in a published course. Idempotent: a repeated or concurrent call returns the
- * existing enrolment with `created: false`, because the unique (learnerId, courseId) index lets
- * only one insert in.
+ * Enrols a learner in a published free course; a paid course gives 403 `purchase_required`.
+ * Idempotent: a repeated or concurrent call returns the existing enrolment with `created: false`,
+ * because the unique (learnerId, courseId) index lets only one insert in.
  */
 export async function enrol(
   courseId: string,
@@ -156,6 +165,7 @@ export async function enrol(
   now: Date,
 ): Promise<{ enrolment: Enrolment; created: boolean }> {
   const course = await findPublishedCourse(courseId);
+  if (course.priceFen !== null && course.priceFen !== undefined) throw purchaseRequired(courseId);
   try {
     const created = await EnrolmentModel.create({
       learnerId,
@@ -170,18 +180,23 @@ export async function enrol(
   const existing = await EnrolmentModel.findOne({ learnerId, courseId: course._id })
     .orFail()
     .lean<Enrolment>();
-  return { enrolment: existing, created: false };
+  if (!existing.revokedAt) return { enrolment: existing, created: false };
+
+  // A refunded purchase of a course that is free now: enrolling opens it again.
+  const reactivated = { source: 'self' as const, enrolledAt: now, revokedAt: null, orderId: null };
+  await EnrolmentModel.updateOne({ _id: existing._id }, { $set: reactivated });
+  return { enrolment: { ...existing, ...reactivated }, created: true };
 }
 
 /**
  * Returns the learner's enrolled courses, most recent enrolment first, up to MY_COURSES_LIMIT.
- * Courses that are no longer published are left out. The courses come from the catalog
+ * Courses that are no longer published and enrolments revoked by a refund are left out. The courses come from the catalog
  * snapshot, because looking up a list of ids is a full collection read on FerretDB.
  */
 export async function listMyCourses(
   learnerId: Types.ObjectId,
 ): Promise<{ course: CourseListItem; enrolment: Enrolment }[]> {
-  const enrolments = await EnrolmentModel.find({ learnerId })
+  const enrolments = await EnrolmentModel.find({ learnerId, ...ACTIVE_ENROLMENT })
     .sort({ enrolledAt: -1, _id: -1 })
     .limit(MY_COURSES_LIMIT)
     .lean<Enrolment[]>();
@@ -194,16 +209,23 @@ export async function listMyCourses(
   });
 }
 
-/** Returns a lesson of a published course with the ids of the lessons before and after it. */
-export async function getLessonDetail(lessonId: string): Promise<LessonDetailData> {
+/**
+ * Returns a lesson of a published course with the ids of the lessons before and after it. A
+ * lesson of a paid course needs the learner's active purchase: 403 `purchase_required` otherwise.
+ */
+export async function getLessonDetail(
+  lessonId: string,
+  learnerId: Types.ObjectId,
+): Promise<LessonDetailData> {
   const lesson = await LessonModel.findById(lessonId).lean<Lesson>();
   if (!lesson) throw notFound('Lesson', lessonId);
 
   const course = await CourseModel.findOne(
     { _id: lesson.courseId, published: true },
-    { title: 1, chapters: 1 },
-  ).lean<Pick<Course, '_id' | 'title' | 'chapters'>>();
+    { title: 1, chapters: 1, priceFen: 1 },
+  ).lean<Pick<Course, '_id' | 'title' | 'chapters' | 'priceFen'>>();
   if (!course) throw notFound('Lesson', lessonId);
+  await assertLessonAccess(course, learnerId);
 
   const siblings = await LessonModel.find(
     { courseId: lesson.courseId },

@@ -36,6 +36,16 @@ const courseSchema = new Schema(
     studyHoursMax: { type: Number, default: null },
     /** Official course hours (学时) credited on completion. Null until an operator sets them. */
     creditHours: { type: Number, default: null },
+    /** Price in fen (1/100 yuan) of a paid course, a whole number of at least 1. Null when free. */
+    priceFen: {
+      type: Number,
+      default: null,
+      validate: {
+        validator: (value: number | null) =>
+          value === null || (Number.isInteger(value) && value >= 1),
+        message: 'priceFen must be null or a whole number of fen of at least 1',
+      },
+    },
     published: { type: Boolean, required: true, default: false },
     chapters: { type: [chapterSchema], default: [] },
     lessonCount: { type: Number, required: true, default: 0 },

@@ -4,7 +4,9 @@ export const ENROLMENT_SOURCES = ['self', 'assigned', 'purchase', 'import'] as c
 
 /**
  * A learner's enrolment in a course. The unique (learnerId, courseId) index makes enrolling
- * idempotent: of two concurrent requests one insert wins and the other reads it back.
+ * idempotent: of two concurrent requests one insert wins and the other reads it back. A full
+ * refund sets `revokedAt` instead of deleting the enrolment, and the catalog's reads leave
+ * revoked ones out. Buying the course again clears it.
  */
 const enrolmentSchema = new Schema(
   {
@@ -12,6 +14,10 @@ const enrolmentSchema = new Schema(
     courseId: { type: Schema.Types.ObjectId, required: true },
     source: { type: String, enum: ENROLMENT_SOURCES, required: true },
     enrolledAt: { type: Date, required: true },
+    /** The paid order that granted a `purchase` enrolment. */
+    orderId: { type: Schema.Types.ObjectId, default: null },
+    /** Time a full refund removed access; null while the enrolment is active. */
+    revokedAt: { type: Date, default: null },
   },
   { collection: 'enrolments' },
 );

@@ -14,6 +14,7 @@ import { isDuplicateKeyError } from '../../db/errors.js';
 import { trusted } from '../../db/trusted.js';
 import { ApiError, notFound, validationFailed } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { assertLessonAccess } from '../catalog/course-access.js';
 import { CourseModel } from '../catalog/course.model.js';
 import { LessonModel } from '../catalog/lesson.model.js';
 import { DEFAULT_CREDIT_RULES } from './credit-rules.js';
@@ -87,8 +88,12 @@ export class LearningService {
   ): Promise<SessionState & { resumePosition: number | null }> {
     const lesson = await LessonModel.findById(lessonId).lean();
     // A lesson of an unpublished course is as invisible here as in the catalog.
-    const course = lesson && (await CourseModel.findById(lesson.courseId, { published: 1 }).lean());
+    const course =
+      lesson && (await CourseModel.findById(lesson.courseId, { published: 1, priceFen: 1 }).lean());
     if (!lesson || !course?.published) throw notFound('Lesson', lessonId);
+    // A paid course's lessons earn time only for a learner who bought it. Heartbeats need no check
+    // of their own: they belong to a session, and a session is started only here.
+    await assertLessonAccess(course, learnerId);
     await this.checkSessionQuota(learnerId, clientSessionId);
 
     let session: LearningSession;

@@ -9,6 +9,7 @@ import type { AccessTokenSource } from '../../wechat/access-token-source.js';
 import { WechatApiError, WechatTransportError } from '../../wechat/api-client.js';
 import { OfficialAccountClient } from '../../wechat/official-account-client.js';
 import { buildTextReply, type OfficialAccountInbound } from '../../wechat/official-account-xml.js';
+import { createOfficialAccountAnswerer } from '../assistant/conversation.service.js';
 import {
   recordInteraction,
   sendCustomerServiceText,
@@ -286,7 +287,10 @@ export class OfficialAccountService {
   }
 }
 
-/** Builds the service when the official account is configured, or returns null when it is not. */
+/**
+ * Builds the service when the official account is configured, or returns null when it is not.
+ * Text messages are answered by the assistant (FAQ, intents, handoff to a person).
+ */
 export function createOfficialAccountService(
   config: Config,
   tokens: AccessTokenSource,
@@ -302,5 +306,10 @@ export function createOfficialAccountService(
     // The sandbox serves QR images itself; configuration validation rejects it in production.
     qrImageBaseUrl: config.WECHAT_SANDBOX_URL,
   });
-  return new OfficialAccountService({ client, miniProgramAppId: config.WECHAT_APP_ID, logger });
+  return new OfficialAccountService({
+    client,
+    miniProgramAppId: config.WECHAT_APP_ID,
+    logger,
+    answerText: createOfficialAccountAnswerer(config.WECHAT_APP_ID, logger),
+  });
 }

@@ -12,6 +12,8 @@ import { useRemoteData } from '../../../hooks/useRemoteData';
 import { readParam, routes } from '../../../routes';
 import { getApi } from '../../../services/api';
 import { userMessageOf } from '../../../services/errors';
+import { isPurchaseHidden, purchaseCourse } from '../../../services/payment';
+import { formatPriceFen } from '../../../utils/format';
 import './index.scss';
 
 const LESSON_TYPE_LABELS: Record<LessonType, string> = {
@@ -60,8 +62,83 @@ function EnrolPanel({ course }: { course: CourseDetail }) {
   );
 }
 
-function CourseBody({ course }: { course: CourseDetail }) {
+const PURCHASE_TOASTS = {
+  cancelled: '已取消支付',
+  pending: '支付结果确认中，请稍后刷新',
+  closed: '订单已关闭，请重新购买',
+} as const;
+
+/**
+ * Price and buy button of a paid course, the purchased badge once bought, or on iOS, where
+ * WeChat does not allow selling virtual goods, a note in place of both.
+ */
+function PurchasePanel({ course, onPurchased }: { course: CourseDetail; onPurchased: () => void }) {
+  const [buying, setBuying] = useState(false);
+  const purchase = course.purchase;
+  if (!purchase) return null;
+
+  if (purchase.purchased) {
+    return (
+      <View className="enrol-panel">
+        <Text className="enrolled-badge" data-testid="purchased-badge">
+          已购买
+        </Text>
+      </View>
+    );
+  }
+  if (isPurchaseHidden(purchase)) {
+    return (
+      <View className="enrol-panel">
+        <Text className="muted ios-purchase-note" data-testid="ios-purchase-note">
+          由于相关规范，iOS 端暂不支持购买该课程
+        </Text>
+      </View>
+    );
+  }
+
+  const buy = async () => {
+    setBuying(true);
+    try {
+      const { outcome } = await purchaseCourse(getApi(), course.id);
+      if (outcome === 'paid') {
+        void Taro.showToast({ title: '购买成功', icon: 'success' });
+        onPurchased();
+      } else {
+        void Taro.showToast({ title: PURCHASE_TOASTS[outcome], icon: 'none' });
+      }
+    } catch (error) {
+      void Taro.showToast({ title: userMessageOf(error), icon: 'none' });
+    } finally {
+      setBuying(false);
+    }
+  };
+
+  return (
+    <View className="enrol-panel purchase-panel">
+      <Text className="course-price" data-testid="course-price">
+        {formatPriceFen(purchase.priceFen)}
+      </Text>
+      <Button
+        className="primary-button buy-button"
+        data-testid="buy-button"
+        loading={buying}
+        disabled={buying}
+        onClick={buy}
+      >
+        立即购买
+      </Button>
+    </View>
+  );
+}
+
+function CourseBody({ course, onPurchased }: { course: CourseDetail; onPurchased: () => void }) {
+  // The lessons of a paid course open only after the purchase; the server checks it as well.
+  const locked = course.purchase !== null && !course.purchase.purchased;
   const openLesson = (lessonId: string) => {
+    if (locked) {
+      void Taro.showToast({ title: '购买后即可学习本课程', icon: 'none' });
+      return;
+    }
     void Taro.navigateTo({ url: routes.lesson(lessonId) });
   };
   const openQuiz = (quizId: string) => {
@@ -84,7 +161,11 @@ function CourseBody({ course }: { course: CourseDetail }) {
         {course.studyTimeText && (
           <Text className="muted">{`预计学时：${course.studyTimeText}`}</Text>
         )}
-        <EnrolPanel course={course} />
+        {course.purchase ? (
+          <PurchasePanel course={course} onPurchased={onPurchased} />
+        ) : (
+          <EnrolPanel course={course} />
+        )}
       </View>
 
       <View className="section">
@@ -118,10 +199,12 @@ function CourseBody({ course }: { course: CourseDetail }) {
                 className="lesson-item"
                 data-testid="lesson-item"
                 data-lesson-id={lesson.id}
+                data-locked={locked ? 'true' : 'false'}
                 onClick={() => openLesson(lesson.id)}
               >
                 <Text className="lesson-type">{LESSON_TYPE_LABELS[lesson.type]}</Text>
                 <Text className="lesson-title">{lesson.title}</Text>
+                {locked && <Text className="lesson-locked">需购买</Text>}
               </View>
             ))}
           </View>
@@ -151,7 +234,7 @@ export default function CourseDetailPage() {
         error={course.error}
         onRetry={course.reload}
       />
-      {course.data && <CourseBody course={course.data} />}
+      {course.data && <CourseBody course={course.data} onPurchased={course.reload} />}
     </View>
   );
 }

@@ -1,0 +1,159 @@
+// The service bot: receives chat messages through a Wechaty puppet, asks the server's answering
+// service and replies, and sends operators' answers from the server's outbox.
+import { LRUCache } from 'lru-cache';
+import { types, type Message, type Wechaty } from 'wechaty';
+import type { Logger } from './logger.js';
+import type { ServerClient } from './server-client.js';
+
+/** Message ids remembered for deduplication; older ids are forgotten first. */
+export const DEDUP_CAPACITY = 10_000;
+
+export interface ServiceBotOptions {
+  wechaty: Wechaty;
+  client: Pick<ServerClient, 'ask' | 'outbox' | 'ack'>;
+  logger: Logger;
+  /** Milliseconds between outbox polls. */
+  outboxPollMs: number;
+  dedupCapacity?: number;
+}
+
+/** Text sent to a one-to-one chat for a message that is not text. */
+export const TEXT_ONLY_REPLY = '暂时只能回答文字消息，请用文字描述您的问题。';
+
+/**
+ * Handles chat messages and the outbox. It ignores its own messages, answers in group chats only
+ * when mentioned, and handles each message id once. An error in a handler is logged with the
+ * message and contact ids and never stops the bot.
+ */
+export class ServiceBot {
+  private readonly seen: LRUCache<string, true>;
+  private readonly inFlight = new Set<Promise<void>>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(private readonly options: ServiceBotOptions) {
+    this.seen = new LRUCache({ max: options.dedupCapacity ?? DEDUP_CAPACITY });
+  }
+
+  /** Subscribes to messages and starts polling the outbox. */
+  start(): void {
+    this.stopped = false;
+    this.options.wechaty.on('message', (message: Message) => {
+      const handled = this.receive(message);
+      this.inFlight.add(handled);
+      void handled.finally(() => this.inFlight.delete(handled));
+    });
+    this.schedulePoll();
+  }
+
+  /** Stops polling and waits for the messages and the poll being handled. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
+    await Promise.allSettled([...this.inFlight, this.polling]);
+  }
+
+  /** Handles one message event; never rejects. */
+  async receive(message: Message): Promise<void> {
+    try {
+      await this.handleMessage(message);
+    } catch (error) {
+      this.options.logger.error(
+        { err: error, messageId: message.id, contactId: message.talker().id },
+        'bot message handler failed',
+      );
+    }
+  }
+
+  private async handleMessage(message: Message): Promise<void> {
+    if (message.self()) return;
+    if (this.seen.has(message.id)) {
+      this.options.logger.info({ messageId: message.id }, 'bot message is a repeat, ignored');
+      return;
+    }
+    this.seen.set(message.id, true);
+
+    const room = message.room();
+    if (room && !(await message.mentionSelf())) return;
+    const talker = message.talker();
+    if (message.type() !== types.Message.Text) {
+      if (!room) await message.say(TEXT_ONLY_REPLY);
+      return;
+    }
+    const text = room ? await message.mentionText() : message.text();
+
+    const response = await this.options.client.ask({
+      channel: 'wechaty',
+      senderId: talker.id,
+      ...(room ? { roomId: room.id } : {}),
+      messageId: message.id,
+      text,
+    });
+    if (response.reply === null) return;
+    if (room) await room.say(response.reply, talker);
+    else await message.say(response.reply);
+    this.options.logger.info(
+      { messageId: message.id, contactId: talker.id, roomId: room?.id, kind: response.kind },
+      'bot replied',
+    );
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.pollTimer = setTimeout(() => {
+      this.polling = this.pollOutbox()
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          this.options.logger.error({ err: error }, 'bot outbox poll failed');
+        })
+        .finally(() => {
+          this.polling = undefined;
+          this.schedulePoll();
+        });
+    }, this.options.outboxPollMs);
+  }
+
+  /**
+   * Sends every answer waiting in the outbox and reports each send to the server. Returns the
+   * number sent. A failed send is reported as failed; the server offers it again until its retry
+   * limit. NOTE: a bot that stops between sending and reporting sends that answer again.
+   */
+  async pollOutbox(): Promise<number> {
+    const { items } = await this.options.client.outbox();
+    let sent = 0;
+    for (const item of items) {
+      try {
+        const contact = await this.options.wechaty.Contact.find({ id: item.senderId });
+        if (!contact) throw new Error(`contact ${item.senderId} not found`);
+        const room = item.roomId
+          ? await this.options.wechaty.Room.find({ id: item.roomId })
+          : undefined;
+        if (item.roomId && !room) throw new Error(`room ${item.roomId} not found`);
+        if (room) await room.say(item.text, contact);
+        else await contact.say(item.text);
+        await this.options.client.ack(item.handoffId, { delivered: true });
+        sent += 1;
+        this.options.logger.info(
+          { handoffId: item.handoffId, contactId: item.senderId, roomId: item.roomId },
+          'bot delivered an operator answer',
+        );
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.options.logger.error(
+          { handoffId: item.handoffId, contactId: item.senderId, error: reason },
+          'bot could not deliver an operator answer',
+        );
+        await this.options.client
+          .ack(item.handoffId, { delivered: false, error: reason })
+          .catch((ackError: unknown) =>
+            this.options.logger.error(
+              { handoffId: item.handoffId, err: ackError },
+              'bot delivery report failed',
+            ),
+          );
+      }
+    }
+    return sent;
+  }
+}

@@ -1,0 +1,269 @@
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import type {
+  ChannelAskRequest,
+  FaqEntryView,
+  HandoffListResponse,
+  HandoffView,
+} from '@wxlearn/api-types';
+import { AdminGrantModel } from '@wxlearn/server/modules/admin/admin-grant.model.js';
+import { AssistantQuestionModel } from '@wxlearn/server/modules/assistant/assistant-question.model.js';
+import { FaqEntryModel } from '@wxlearn/server/modules/assistant/faq-entry.model.js';
+import { HandoffModel } from '@wxlearn/server/modules/assistant/handoff.model.js';
+import { EmployeeModel } from '@wxlearn/server/modules/org/employee.model.js';
+import { OrgUnitModel } from '@wxlearn/server/modules/org/org-unit.model.js';
+import { importFaqFile } from '@wxlearn/scripts/import/faq.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WechatyBuilder, type Message, type Wechaty } from 'wechaty';
+import { PuppetMock, mock } from 'wechaty-puppet-mock';
+import { ServiceBot } from '../src/bot.js';
+import { createBotLogger } from '../src/logger.js';
+import { ServerClient } from '../src/server-client.js';
+import { startBotTestServer, TEST_BOT_TOKEN, type BotTestServer } from './server.js';
+
+const PLATFORM_FAQ = fileURLToPath(
+  new URL('../../scripts/data/faq/platform-faq.json', import.meta.url),
+);
+/** Text for which the test client throws, standing in for a failing handler. */
+const FAILING_TEXT = '让处理出错';
+
+let server: BotTestServer;
+let wechaty: Wechaty;
+let mocker: mock.Mocker;
+let puppet: PuppetMock;
+let bot: ServiceBot;
+let botUser: mock.ContactMock;
+let operatorToken: string;
+const logLines: { msg: string; messageId?: string; contactId?: string }[] = [];
+/** Messages the bot sent: to a contact (listener) or into a room. */
+const sent: { listenerId: string | null; roomId: string | null; text: string }[] = [];
+/** Ids of the messages learners sent, in order. */
+const received: { talkerId: string; id: string }[] = [];
+
+async function waitFor<T>(
+  read: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Lets pending message events run, for checks that nothing happened. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 600));
+
+const sentTo = (contact: mock.ContactMock) =>
+  sent.filter((message) => message.listenerId === contact.id && message.roomId === null);
+
+/** Waits for the bot's next message to the contact after `before` messages. */
+function nextReply(contact: mock.ContactMock, before: number): Promise<string> {
+  return waitFor(() => sentTo(contact)[before]?.text, `a reply to ${contact.id}`);
+}
+
+async function say(contact: mock.ContactMock, text: string): Promise<string> {
+  const before = sentTo(contact).length;
+  contact.say(text).to(botUser);
+  return nextReply(contact, before);
+}
+
+beforeAll(async () => {
+  server = await startBotTestServer();
+  const report = await importFaqFile(PLATFORM_FAQ);
+  if (report.problems.length > 0)
+    throw new Error(`FAQ import failed: ${report.problems[0]?.reason}`);
+
+  await OrgUnitModel.create({
+    code: 'HQ',
+    name: '总部',
+    parentCode: null,
+    path: '/HQ/',
+    pathNames: ['总部'],
+    level: 0,
+    kind: 'unit',
+  });
+  await EmployeeModel.create({
+    employeeNo: 'OPBOT',
+    name: '柏运营',
+    orgUnitCode: 'HQ',
+    post: '运营',
+  });
+  operatorToken = await server.loginAs('bot-operator');
+  const bound = await server.request('POST', '/api/me/binding', {
+    token: operatorToken,
+    body: { employeeNo: 'OPBOT', name: '柏运营' },
+  });
+  if (bound.status !== 200) throw new Error('operator binding failed');
+  await AdminGrantModel.create({
+    employeeNo: 'OPBOT',
+    orgUnitCode: 'HQ',
+    role: 'operator',
+    createdAt: new Date(),
+  });
+
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        logLines.push(JSON.parse(line) as (typeof logLines)[number]);
+      }
+      callback();
+    },
+  });
+  const logger = createBotLogger({ level: 'debug' }, sink);
+  const client = new ServerClient({
+    baseUrl: server.url,
+    token: TEST_BOT_TOKEN,
+    timeoutMs: 5_000,
+    logger,
+  });
+  const failingClient = {
+    ask: (request: ChannelAskRequest) =>
+      request.text === FAILING_TEXT
+        ? Promise.reject(new Error('handler failure for the test'))
+        : client.ask(request),
+    outbox: () => client.outbox(),
+    ack: (id: string, report: { delivered: boolean; error?: string }) => client.ack(id, report),
+  };
+
+  mocker = new mock.Mocker();
+  puppet = new PuppetMock({ mocker });
+  wechaty = WechatyBuilder.build({ name: 'bot-test', puppet });
+  wechaty.on('message', (message: Message) => {
+    const room = message.room();
+    if (message.self()) {
+      sent.push({
+        listenerId: message.listener()?.id ?? null,
+        roomId: room?.id ?? null,
+        text: message.text(),
+      });
+    } else {
+      received.push({ talkerId: message.talker().id, id: message.id });
+    }
+  });
+  bot = new ServiceBot({ wechaty, client: failingClient, logger, outboxPollMs: 200 });
+  bot.start();
+  await wechaty.start();
+  botUser = mocker.createContact({ name: '学堂客服' });
+  mocker.login(botUser);
+  await waitFor(() => (wechaty.isLoggedIn ? true : undefined), 'the mock login');
+});
+
+afterAll(async () => {
+  await bot?.stop();
+  await wechaty?.stop();
+  await server?.close();
+});
+
+describe('service bot', () => {
+  it("replies to a learner's message with the FAQ answer", async () => {
+    const learner = mocker.createContact({ name: '学员甲' });
+    const entry = await FaqEntryModel.findOne({ code: 'login-002' }).orFail().lean();
+
+    const reply = await say(learner, '忘记密码怎么办');
+
+    expect(reply).toBe(entry.answer);
+  });
+
+  it('ignores its own messages', async () => {
+    const learner = mocker.createContact({ name: '学员乙' });
+    await say(learner, '忘记密码怎么办');
+    botUser.say('忘记密码怎么办').to(learner);
+    await settle();
+
+    expect(await AssistantQuestionModel.countDocuments({ senderId: botUser.id })).toBe(0);
+    expect(sentTo(learner)).toHaveLength(2);
+  });
+
+  it('answers in a group only when mentioned', async () => {
+    const learner = mocker.createContact({ name: '学员丙' });
+    const room = mocker.createRoom({
+      topic: '安全培训一班',
+      memberIdList: [botUser.id, learner.id],
+    });
+    const inRoom = () => sent.filter((message) => message.roomId === room.id);
+
+    learner.say('忘记密码怎么办').to(room);
+    await settle();
+    expect(inRoom()).toHaveLength(0);
+    expect(await AssistantQuestionModel.countDocuments({ senderId: learner.id })).toBe(0);
+
+    learner.say('@学堂客服 忘记密码怎么办', [botUser]).to(room);
+    const reply = await waitFor(() => inRoom()[0]?.text, 'a reply in the room');
+    const entry = await FaqEntryModel.findOne({ code: 'login-002' }).orFail().lean();
+    expect(reply).toContain(entry.answer);
+  });
+
+  it('replies once to a repeated message event', async () => {
+    const learner = mocker.createContact({ name: '学员丁' });
+    await say(learner, '忘记密码怎么办');
+    const messageId = received.filter((message) => message.talkerId === learner.id)[0]?.id ?? '';
+
+    puppet.emit('message', { messageId });
+    await settle();
+
+    expect(received.filter((message) => message.id === messageId)).toHaveLength(2);
+    expect(sentTo(learner)).toHaveLength(1);
+    expect(await AssistantQuestionModel.countDocuments({ senderId: learner.id })).toBe(1);
+  });
+
+  it('logs a failing handler and keeps answering', async () => {
+    const learner = mocker.createContact({ name: '学员戊' });
+    learner.say(FAILING_TEXT).to(botUser);
+    const failure = await waitFor(
+      () =>
+        logLines.find(
+          (line) => line.msg === 'bot message handler failed' && line.contactId === learner.id,
+        ),
+      'the failure log line',
+    );
+
+    expect(failure.messageId).toBe(received.at(-1)?.id);
+    const reply = await say(learner, '忘记密码怎么办');
+    expect(reply).toContain('密码');
+  });
+
+  it('hands a question to an operator and back', async () => {
+    const learner = mocker.createContact({ name: '学员己' });
+    const question = '单位班车几点发车';
+    const unknown = await say(learner, question);
+    expect(unknown).toContain('转人工');
+    const queued = await say(learner, '转人工');
+    expect(queued).toContain('已为您转接人工客服');
+
+    const list = await server.request<HandoffListResponse>('GET', '/api/admin/assistant/handoffs', {
+      token: operatorToken,
+    });
+    const handoff = list.body.items.find((item) => item.senderId === learner.id);
+    expect(handoff?.question).toBe(question);
+
+    const before = sentTo(learner).length;
+    const answer = '班车早上 7:30 从总部东门发车。';
+    const answered = await server.request<HandoffView>(
+      'POST',
+      `/api/admin/assistant/handoffs/${handoff?.id}/answer`,
+      { token: operatorToken, body: { answer } },
+    );
+    expect(answered.status).toBe(200);
+    const delivered = await nextReply(learner, before);
+    expect(delivered).toContain(answer);
+    const state = await waitFor(async () => {
+      const stored = await HandoffModel.findById(handoff?.id).lean();
+      return stored?.state === 'answered' ? undefined : stored?.state;
+    }, 'the delivery report');
+    expect(state).toBe('delivered');
+
+    const saved = await server.request<FaqEntryView>(
+      'POST',
+      `/api/admin/assistant/handoffs/${handoff?.id}/save-to-faq`,
+      { token: operatorToken, body: { mode: 'new_entry', code: 'bus-001', category: '其他' } },
+    );
+    expect(saved.status).toBe(200);
+
+    const another = mocker.createContact({ name: '学员庚' });
+    expect(await say(another, question)).toBe(answer);
+  });
+});

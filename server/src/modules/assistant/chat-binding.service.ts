@@ -1,0 +1,135 @@
+// Binds chat senders (bot contacts, official-account followers) to learners. The learner creates
+// a one-time code in the mini-program and sends it in the chat, which proves that the sender and
+// the signed-in learner are the same person. Nothing else (nickname, timing) is used to guess.
+import { randomInt } from 'node:crypto';
+import type { AssistantChannel } from '@wxlearn/api-types';
+import type { Types } from 'mongoose';
+import { isDuplicateKeyError } from '../../db/errors.js';
+import { trusted } from '../../db/trusted.js';
+import type { Logger } from '../../logger.js';
+import { hashSecret } from '../auth/tokens.js';
+import { FollowerModel } from '../official-account/follower.model.js';
+import { ChatBindingCodeModel, ChatIdentityModel } from './chat-identity.model.js';
+import { SlidingWindowRateLimiter } from './rate-limiter.js';
+
+/** How long a binding code stays valid, in ms. */
+export const CHAT_BINDING_CODE_TTL_MS = 10 * 60_000;
+
+/** Wrong or expired codes a sender may send per CHAT_BINDING_FAILURE_WINDOW_MS. */
+export const CHAT_BINDING_MAX_FAILURES = 5;
+export const CHAT_BINDING_FAILURE_WINDOW_MS = 10 * 60_000;
+
+const CODE_DIGITS = 8;
+
+// 绑定 12345678, 绑定：12345678, bind 12345678, or the eight digits alone.
+const BINDING_MESSAGE = /^(?:绑定|bind)?\s*[:：]?\s*(\d{8})$/iu;
+
+export const CHAT_BOUND_TEXT =
+  '绑定成功！现在可以直接问我"我今年还差多少学时"、"我有哪些必修课没学完"、"我上次考试的成绩"。';
+export const CHAT_BINDING_INVALID_TEXT =
+  '绑定码无效或已过期，请在企业学堂小程序"我的"页面重新获取绑定码后再发送。';
+export const CHAT_BINDING_LIMITED_TEXT = '绑定码输错次数太多，请 10 分钟后再试。';
+export const CHAT_BINDING_IN_GROUP_TEXT =
+  '绑定码只能私聊发给我，请不要在群里发送。这个绑定码已经不安全了，请在小程序里重新获取一个。';
+
+/**
+ * Failed binding attempts per sender on this server copy. NOTE: it lives in memory, so with N
+ * copies a sender can try N times as many codes. Eight-digit codes that live 10 minutes still keep
+ * guessing impractical.
+ */
+const failureLimiter = new SlidingWindowRateLimiter({
+  limit: CHAT_BINDING_MAX_FAILURES,
+  windowMs: CHAT_BINDING_FAILURE_WINDOW_MS,
+  maxKeys: 100_000,
+});
+
+/** Returns the binding code of a chat message that consists of one, or null. */
+export function parseBindingCode(text: string): string | null {
+  return BINDING_MESSAGE.exec(text.normalize('NFKC').trim())?.[1] ?? null;
+}
+
+/**
+ * Creates a binding code for the learner and deletes their earlier codes and every expired code.
+ * Returns the code, which is stored only as its hash.
+ */
+export async function createChatBindingCode(
+  learnerId: Types.ObjectId,
+  now: Date,
+): Promise<{ code: string; expiresAt: Date }> {
+  await ChatBindingCodeModel.deleteMany({ learnerId });
+  await ChatBindingCodeModel.deleteMany({ expiresAt: trusted({ $lte: now }) });
+  const expiresAt = new Date(now.getTime() + CHAT_BINDING_CODE_TTL_MS);
+  // A new code can collide with another learner's live code; a fresh draw settles it.
+  for (let attempt = 1; ; attempt += 1) {
+    const code = String(randomInt(0, 10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
+    try {
+      await ChatBindingCodeModel.create({
+        codeHash: hashSecret(code),
+        learnerId,
+        createdAt: now,
+        expiresAt,
+      });
+      return { code, expiresAt };
+    } catch (error) {
+      if (!isDuplicateKeyError(error) || attempt >= 5) throw error;
+    }
+  }
+}
+
+export type RedeemChatCodeResult =
+  { kind: 'bound'; learnerId: Types.ObjectId } | { kind: 'invalid' } | { kind: 'rate_limited' };
+
+/**
+ * Binds the sender to the learner of a valid, unused code, replacing an earlier binding of this
+ * sender. The first sender to use a code gets it. A sender gets CHAT_BINDING_MAX_FAILURES wrong
+ * codes per window, then `rate_limited`.
+ */
+export async function redeemChatBindingCode(
+  channel: AssistantChannel,
+  senderId: string,
+  code: string,
+  now: Date,
+  logger: Logger,
+): Promise<RedeemChatCodeResult> {
+  const limiterKey = `${channel}:${senderId}`;
+  if (!failureLimiter.allows(limiterKey, now.getTime())) return { kind: 'rate_limited' };
+
+  const codeHash = hashSecret(code);
+  const used = await ChatBindingCodeModel.updateOne(
+    { codeHash, usedAt: null, expiresAt: trusted({ $gt: now }) },
+    { $set: { usedAt: now } },
+  );
+  const stored = used.modifiedCount > 0 ? await ChatBindingCodeModel.findOne({ codeHash }) : null;
+  if (!stored) {
+    failureLimiter.take(limiterKey, now.getTime());
+    logger.info({ channel, senderId }, 'chat binding code invalid');
+    return { kind: 'invalid' };
+  }
+
+  const identity = { learnerId: stored.learnerId, boundAt: now };
+  try {
+    await ChatIdentityModel.updateOne({ channel, senderId }, { $set: identity }, { upsert: true });
+  } catch (error) {
+    // A concurrent upsert of the same sender inserted first: overwrite it.
+    if (!isDuplicateKeyError(error)) throw error;
+    await ChatIdentityModel.updateOne({ channel, senderId }, { $set: identity });
+  }
+  logger.info({ channel, senderId, learnerId: stored.learnerId }, 'chat sender bound to learner');
+  return { kind: 'bound', learnerId: stored.learnerId };
+}
+
+/**
+ * Returns the learner a chat sender is bound to, or null. An official-account follower joined to
+ * a learner (by unionid or binding QR code) counts as bound; a binding code covers the rest.
+ */
+export async function resolveChatLearner(
+  channel: AssistantChannel,
+  senderId: string,
+): Promise<Types.ObjectId | null> {
+  if (channel === 'official_account') {
+    const follower = await FollowerModel.findOne({ openid: senderId }, { learnerId: 1 }).lean();
+    if (follower?.learnerId) return follower.learnerId;
+  }
+  const identity = await ChatIdentityModel.findOne({ channel, senderId }, { learnerId: 1 }).lean();
+  return identity?.learnerId ?? null;
+}

@@ -1,0 +1,335 @@
+// Hands chat questions to a person. A handoff is queued when the asker requests a person or gets
+// two "don't know" replies in a row, an operator answers it through the admin API, and the answer
+// is delivered: on the official account as a customer-service message inside the 48-hour window,
+// on the bot through the outbox that the bot process polls and acknowledges.
+import type { AssistantChannel } from '@wxlearn/api-types';
+import { Types } from 'mongoose';
+import { isDuplicateKeyError } from '../../db/errors.js';
+import { trusted } from '../../db/trusted.js';
+import { conflict, notFound } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { CustomerServiceResult } from '../official-account/customer-service.js';
+import { AssistantQuestionModel, type AssistantQuestion } from './assistant-question.model.js';
+import { PERSON_REQUEST_WINDOW_MS } from './assistant.service.js';
+import { addFaqParaphrase, createFaqEntry } from './faq-admin.service.js';
+import type { FaqEntry } from './faq-entry.model.js';
+import { getFaqSnapshot } from './faq-snapshot.js';
+import {
+  HandoffModel,
+  type Handoff,
+  type HandoffExchangeDoc,
+  type HandoffReason,
+  type HandoffStateName,
+} from './handoff.model.js';
+
+/** Exchanges before a handoff that it keeps for the operator. */
+export const HANDOFF_CONTEXT_EXCHANGES = 3;
+
+/** A second "don't know" within this many ms of the first hands the question over. */
+export const REPEATED_DONT_KNOW_WINDOW_MS = 10 * 60_000;
+
+/** Failed sends the bot may report for one answer before it is marked delivery_failed. */
+export const MAX_BOT_DELIVERY_ATTEMPTS = 3;
+
+/** Outbox items returned per poll at most. */
+export const OUTBOX_BATCH = 20;
+
+const REPLY_OF_OUTCOME = {
+  dont_know: '（未能回答）',
+  too_long: '（问题过长，未回答）',
+} as const;
+
+/** The asker of a handoff: a chat sender and the learner they are bound to, if any. */
+export interface HandoffAsker {
+  channel: AssistantChannel;
+  senderId: string;
+  roomId: string | null;
+  learnerId: Types.ObjectId | null;
+}
+
+const openKeyOf = (channel: AssistantChannel, senderId: string) => `open:${channel}:${senderId}`;
+
+/**
+ * Returns the asker's latest questions of the last PERSON_REQUEST_WINDOW_MS, newest first, leaving
+ * out requests for a person.
+ */
+async function recentQuestions(asker: HandoffAsker, now: Date): Promise<AssistantQuestion[]> {
+  return AssistantQuestionModel.find({
+    channel: asker.channel,
+    senderId: asker.senderId,
+    personRequest: false,
+    createdAt: trusted({ $gte: new Date(now.getTime() - PERSON_REQUEST_WINDOW_MS), $lte: now }),
+  })
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(HANDOFF_CONTEXT_EXCHANGES)
+    .lean<AssistantQuestion[]>();
+}
+
+async function exchangeOf(
+  question: AssistantQuestion,
+  logger: Logger,
+): Promise<HandoffExchangeDoc> {
+  let reply: string;
+  if (question.outcome === 'answered') {
+    const entry = question.entryId
+      ? (await getFaqSnapshot(logger)).byId.get(question.entryId.toString())
+      : undefined;
+    reply = entry?.answer ?? `（FAQ 条目 ${question.entryCode ?? ''}）`;
+  } else if (question.outcome === 'intent') {
+    reply = `（查询了个人记录：${question.intent ?? ''}）`;
+  } else {
+    reply = REPLY_OF_OUTCOME[question.outcome];
+  }
+  return { question: question.question, reply, askedAt: question.createdAt };
+}
+
+/**
+ * True when the asker's question before the latest one also got "don't know", within
+ * REPEATED_DONT_KNOW_WINDOW_MS of now. Call it after the latest question was logged.
+ */
+export async function followsDontKnow(asker: HandoffAsker, now: Date): Promise<boolean> {
+  const [latest, previous] = await AssistantQuestionModel.find({
+    channel: asker.channel,
+    senderId: asker.senderId,
+    createdAt: trusted({ $lte: now }),
+  })
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(2)
+    .lean<AssistantQuestion[]>();
+  if (!latest || !previous) return false;
+  return (
+    latest.outcome === 'dont_know' &&
+    previous.outcome === 'dont_know' &&
+    now.getTime() - previous.createdAt.getTime() <= REPEATED_DONT_KNOW_WINDOW_MS
+  );
+}
+
+/**
+ * Queues a handoff for the asker, with their last exchanges as context. The question is their
+ * latest question of the last PERSON_REQUEST_WINDOW_MS that was not itself a request for a person,
+ * or `fallbackQuestion` when there is none. A sender has at most one queued handoff: while one is queued, it is returned with
+ * `created: false`.
+ */
+export async function openHandoff(
+  asker: HandoffAsker,
+  reason: HandoffReason,
+  fallbackQuestion: string,
+  now: Date,
+  logger: Logger,
+): Promise<{ handoff: Handoff; created: boolean }> {
+  const openKey = openKeyOf(asker.channel, asker.senderId);
+  const existing = await HandoffModel.findOne({ openKey }).lean<Handoff>();
+  if (existing) return { handoff: existing, created: false };
+
+  const recent = await recentQuestions(asker, now);
+  const context: HandoffExchangeDoc[] = [];
+  for (const question of [...recent].reverse()) context.push(await exchangeOf(question, logger));
+  try {
+    const created = await HandoffModel.create({
+      channel: asker.channel,
+      senderId: asker.senderId,
+      roomId: asker.roomId,
+      learnerId: asker.learnerId,
+      question: recent[0]?.question ?? fallbackQuestion,
+      reason,
+      context,
+      state: 'queued',
+      openKey,
+      createdAt: now,
+    });
+    logger.info(
+      { handoffId: created._id, channel: asker.channel, senderId: asker.senderId, reason },
+      'handoff queued',
+    );
+    return { handoff: created.toObject(), created: true };
+  } catch (error) {
+    // A concurrent message of the same sender queued one first.
+    if (!isDuplicateKeyError(error)) throw error;
+    return {
+      handoff: await HandoffModel.findOne({ openKey }).orFail().lean<Handoff>(),
+      created: false,
+    };
+  }
+}
+
+/** Lists handoffs in one state, oldest first. */
+export async function listHandoffs(state: HandoffStateName, limit: number): Promise<Handoff[]> {
+  return HandoffModel.find({ state }).sort({ createdAt: 1, _id: 1 }).limit(limit).lean<Handoff[]>();
+}
+
+async function findHandoff(id: string): Promise<Handoff> {
+  const handoff = Types.ObjectId.isValid(id)
+    ? await HandoffModel.findById(id).lean<Handoff>()
+    : null;
+  if (!handoff) throw notFound('Handoff', id);
+  return handoff;
+}
+
+/** Returns the text that delivers an operator's answer to the learner. */
+export function handoffAnswerText(handoff: Pick<Handoff, 'question' | 'answer'>): string {
+  return `人工客服回复您的问题"${handoff.question}"：\n${handoff.answer ?? ''}`;
+}
+
+/** Sends a customer-service text on the official account, or null when it is not configured. */
+export type OfficialAccountSender =
+  ((openid: string, text: string) => Promise<CustomerServiceResult>) | null;
+
+/**
+ * Records an operator's answer to a queued handoff, then delivers it on the official account at
+ * once. A bot handoff stays `answered` until the bot reports the delivery. Throws 409
+ * `handoff_state_conflict` when the handoff was already answered.
+ */
+export async function answerHandoff(
+  id: string,
+  answer: string,
+  operator: string,
+  now: Date,
+  sendOnOfficialAccount: OfficialAccountSender,
+  logger: Logger,
+): Promise<Handoff> {
+  const handoff = await findHandoff(id);
+  const answered = await HandoffModel.updateOne(
+    { _id: handoff._id, state: 'queued' },
+    {
+      $set: {
+        state: 'answered',
+        answer,
+        operator,
+        answeredAt: now,
+        openKey: `closed:${handoff._id.toHexString()}`,
+      },
+    },
+  );
+  if (answered.modifiedCount === 0) {
+    throw conflict(
+      'handoff_state_conflict',
+      `Handoff ${id} is ${handoff.state}, not queued: it was answered already`,
+    );
+  }
+  logger.info({ handoffId: handoff._id, operator }, 'handoff answered');
+
+  if (handoff.channel === 'official_account') {
+    await deliverOnOfficialAccount({ ...handoff, answer }, now, sendOnOfficialAccount, logger);
+  }
+  return findHandoff(id);
+}
+
+async function deliverOnOfficialAccount(
+  handoff: Handoff,
+  now: Date,
+  send: OfficialAccountSender,
+  logger: Logger,
+): Promise<void> {
+  let error: string | null;
+  if (send === null) {
+    error = 'the official account is not configured on this server';
+  } else {
+    try {
+      const result = await send(handoff.senderId, handoffAnswerText(handoff));
+      if (result.kind === 'sent') error = null;
+      else if (result.kind === 'outside_window')
+        error = `outside the customer-service window: ${result.reason}`;
+      else error = `WeChat rejected the message: errcode ${result.errcode}`;
+    } catch (failure) {
+      error = `sending failed: ${failure instanceof Error ? failure.message : String(failure)}`;
+    }
+  }
+  const change =
+    error === null
+      ? { state: 'delivered' as const, deliveredAt: now }
+      : { state: 'delivery_failed' as const, deliveryError: error };
+  await HandoffModel.updateOne({ _id: handoff._id, state: 'answered' }, { $set: change });
+  logger.info(
+    { handoffId: handoff._id, state: change.state, deliveryError: error },
+    'handoff answer delivery on the official account finished',
+  );
+}
+
+/** Lists answered bot handoffs whose answer the bot has not sent yet, oldest answer first. */
+export async function listBotOutbox(): Promise<Handoff[]> {
+  return HandoffModel.find({ channel: 'bot', state: 'answered' })
+    .sort({ answeredAt: 1, _id: 1 })
+    .limit(OUTBOX_BATCH)
+    .lean<Handoff[]>();
+}
+
+/**
+ * Records the bot's report on sending an answer: `delivered`, or a failure. After
+ * MAX_BOT_DELIVERY_ATTEMPTS failures the handoff becomes `delivery_failed`; before that it stays in
+ * the outbox. Repeating a report of a finished delivery changes nothing.
+ */
+export async function acknowledgeBotDelivery(
+  id: string,
+  report: { delivered: boolean; error?: string },
+  now: Date,
+  logger: Logger,
+): Promise<Handoff> {
+  const handoff = await findHandoff(id);
+  if (handoff.channel !== 'bot') throw notFound('Bot handoff', id);
+  if (handoff.state === 'delivered' || handoff.state === 'delivery_failed') return handoff;
+  if (handoff.state !== 'answered') {
+    throw conflict(
+      'handoff_state_conflict',
+      `Handoff ${id} is queued: it has no answer to deliver`,
+    );
+  }
+
+  if (report.delivered) {
+    await HandoffModel.updateOne(
+      { _id: handoff._id, state: 'answered' },
+      { $set: { state: 'delivered', deliveredAt: now } },
+    );
+  } else {
+    const attempts = handoff.deliveryAttempts + 1;
+    const error = report.error ?? 'the bot did not say why';
+    await HandoffModel.updateOne(
+      { _id: handoff._id, state: 'answered' },
+      {
+        $set: {
+          deliveryAttempts: attempts,
+          deliveryError: error,
+          ...(attempts >= MAX_BOT_DELIVERY_ATTEMPTS ? { state: 'delivery_failed' } : {}),
+        },
+      },
+    );
+  }
+  const updated = await findHandoff(id);
+  logger.info(
+    { handoffId: handoff._id, state: updated.state, attempts: updated.deliveryAttempts },
+    'bot delivery report recorded',
+  );
+  return updated;
+}
+
+export type SaveToFaqRequest =
+  | {
+      mode: 'new_entry';
+      code: string;
+      category: string;
+      standardQuestion?: string;
+      answer?: string;
+    }
+  | { mode: 'paraphrase'; entryCode: string; paraphrase?: string };
+
+/**
+ * Saves an answered handoff into the FAQ: a new enabled entry whose question and answer default
+ * to the handoff's, or the handoff's question as a paraphrase of an existing entry. Throws 409
+ * `handoff_state_conflict` for a handoff that has no answer yet.
+ */
+export async function saveHandoffToFaq(id: string, request: SaveToFaqRequest): Promise<FaqEntry> {
+  const handoff = await findHandoff(id);
+  if (handoff.answer === null) {
+    throw conflict('handoff_state_conflict', `Handoff ${id} is queued: answer it before saving it`);
+  }
+  if (request.mode === 'paraphrase') {
+    return addFaqParaphrase(request.entryCode, request.paraphrase ?? handoff.question);
+  }
+  return createFaqEntry({
+    code: request.code,
+    category: request.category,
+    standardQuestion: request.standardQuestion ?? handoff.question,
+    paraphrases: [],
+    answer: request.answer ?? handoff.answer,
+    enabled: true,
+  });
+}

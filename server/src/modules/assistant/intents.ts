@@ -1,0 +1,320 @@
+// Questions the FAQ cannot answer because the answer is the asker's own data (hours, required
+// courses, last exam) or a catalog search. Detection uses fixed phrase patterns and jieba words, so
+// it is predictable and testable. Personal intents answer only for the learner that the session or
+// the chat identity names, and never in a group chat.
+import type { AssistantIntent, CourseLink } from '@wxlearn/api-types';
+import type { Types } from 'mongoose';
+import { trusted } from '../../db/trusted.js';
+import { segment } from '../catalog/catalog.search.js';
+import { listCourses } from '../catalog/catalog.service.js';
+import { CourseModel } from '../catalog/course.model.js';
+import { EnrolmentModel } from '../catalog/enrolment.model.js';
+import { myHours } from '../hours/my-hours.service.js';
+import { CourseCompletionModel } from '../learning/course-completion.model.js';
+import { AttemptResultModel } from '../quizzes/attempt-result.model.js';
+import { AttemptModel } from '../quizzes/attempt.model.js';
+import { QuizModel } from '../quizzes/quiz.model.js';
+
+/** Mini-program page of a course; the course id goes in the `id` query parameter. */
+export const COURSE_PAGE_PATH = 'packages/course/detail/index';
+
+/** Courses a search reply names at most. */
+export const MAX_SEARCH_COURSES = 3;
+
+/** Unfinished required courses a reply names at most. */
+export const MAX_LISTED_REQUIRED_COURSES = 3;
+
+export type DetectedIntent =
+  | { kind: 'my_hours' }
+  | { kind: 'required_courses' }
+  | { kind: 'last_exam' }
+  | { kind: 'course_search'; topic: string };
+
+/** The learner an intent is answered for, and whether the question came from a group chat. */
+export interface IntentAsker {
+  /** Null when the chat sender is not bound to a learner. */
+  learnerId: Types.ObjectId | null;
+  inGroup: boolean;
+}
+
+export interface IntentAnswer {
+  intent: AssistantIntent;
+  /** The reply in Chinese, without the course list. */
+  text: string;
+  courses: CourseLink[];
+}
+
+export const UNBOUND_SENDER_TEXT =
+  '还不知道您是哪位学员，暂时查不到您的学习记录。请打开企业学堂小程序"我的"页面，获取聊天绑定码，' +
+  '然后把"绑定 八位数字"发给我，绑定后就能查询了。';
+
+export const GROUP_PERSONAL_TEXT =
+  '为保护个人信息，学时、必修课和考试成绩只能在私聊中查询，请私聊我发送同样的问题。';
+
+/** Returns the mini-program link of a course. */
+export function courseLink(courseId: string, title: string): CourseLink {
+  return { courseId, title, pagePath: `${COURSE_PAGE_PATH}?id=${courseId}` };
+}
+
+// How-to, where and why questions belong to the FAQ even when they name hours, courses or exams.
+const HOW_TO =
+  /在哪|哪里|哪儿|(?:怎么|怎样|如何|咋)(?:查|看|找|办|弄|才|能|算|计算|获得|申请|设置|绑定|报名|搜|重置)|为什么|为啥|是什么|什么意思|怎么回事/u;
+
+const MY_HOURS_PATTERNS = [
+  // 我的学时, 我今年的学时, 查一下我的学时
+  /我的?(?:今年|本年度?|今年度)?的?学时/u,
+  // 今年学时多少, 本年度学时有几个
+  /(?:今年|本年度?|今年度)的?学时(?:是|有)?(?:多少|几)/u,
+  // 今年学了多少学时, 我一共拿了几个学时; 要修多少学时 asks about the rule and is left out
+  /(?:学|修|拿|获得|攒)了(?:多少|几)个?学时/u,
+  /(?:已经|一共|总共|目前)(?:学|修|拿|获得|攒)了?(?:多少|几)个?学时/u,
+  // 还差多少学时, 还需要几个学时
+  /还(?:差|缺|需要?|要|剩)(?:多少|几)个?学时/u,
+  // 学时还差多少, 学时够了吗, 学时达标了没
+  /学时(?:还差|还缺|够了?吗|够不够|达标|达到要求|完成了?多少|进度)/u,
+  // 查一下学时, 查询今年学时; 学时 alone is left to the FAQ
+  /^(?:查|查询|查一下|看看)(?:我的)?(?:今年|本年度?)?的?学时$/u,
+];
+// Hours questions that the FAQ answers: rules, other years, certificates.
+const HOURS_FAQ_TOPICS = /计算|规则|区别|证明|倍速|旧系统|历史|哪一?年|去年|预计|重复|丢/u;
+
+const REQUIRED_PATTERNS = [
+  // 必修课, 我的必修课还有哪些
+  /必修/u,
+  // 没学完的课, 未完成的课程, 还有哪些课没学完
+  /(?:没|未|还没有?)(?:学完|完成|学习完成?)的?(?:课程|课)/u,
+  /(?:课程|课)(?:还)?(?:没|未|没有)(?:学完|完成)/u,
+];
+const REQUIRED_FAQ_TOPICS = /选修|取消|退课|报名|下次|继续|接着|从哪|断点/u;
+
+const LAST_EXAM_PATTERNS = [
+  // 我的考试成绩, 我的成绩
+  /我的?(?:考试|测验|测试)?(?:成绩|分数|得分)/u,
+  // 上次考试, 最近一次测验
+  /(?:上次|上一次|最近一次|最近|刚才|刚刚)的?(?:考试|测验|测试)/u,
+  // 考试成绩, 测验结果怎么样
+  /^(?:查|查询|查一下|看看)?(?:考试|测验|测试)(?:成绩|分数|结果|得分)(?:是|有)?(?:多少|怎么样|如何)?$/u,
+  // 考了多少分
+  /考了(?:多少|几)分/u,
+  // 考试过了吗, 测验通过了没有
+  /(?:考试|测验)(?:过|通过)了?(?:吗|没有?)/u,
+];
+const EXAM_FAQ_TOPICS =
+  /及格线|算及格|多少分算|才能通过|能通过|算学时|证书|次数|重置|补考|答案|解析|错题|挂钩|关系|影响|有关/u;
+
+const SEARCH_PATTERNS = [
+  // 有没有讲安全生产的课, 平台上有关于Python的课程吗
+  /^(?:请问)?(?:平台上?|这里|咱们|我们)?(?:有没有|有无|是否有|有)(?:讲|关于|介绍|教|学)?(.+?)(?:方面|相关|有关|类)?的?(?:课程|课|培训|网课|视频)(?:吗|呢|啊|呀|没有|不)?$/u,
+  // 搜一下数据库课程, 帮我找几门讲机器学习的课
+  /^(?:帮我|请|麻烦)?(?:搜索?|查找|查|找)(?:一下|下|一门|几门|一些|些)?(?:讲|关于|介绍|有关)?(.+?)(?:方面|相关|有关|类)?的?(?:课程|课|培训)$/u,
+  // 推荐几门安全方面的课
+  /^(?:请|帮我)?(?:推荐|介绍)(?:一下|几门|一门|一些|点)?(?:讲|关于)?(.+?)(?:方面|相关|有关|类)?的?(?:课程|课)$/u,
+];
+const SEARCH_NOT_A_TOPIC =
+  /^(?:什么|哪些|啥|任何|其他|别的|新的?|好的?|这种|这样|那种|不|没|免费|付费|收费|精品)/u;
+
+const NOT_LETTER_OR_DIGIT = /[^\p{L}\p{N}]+/gu;
+
+/** NFKC, letters and digits only: the text the phrase patterns match, with the case kept for topics. */
+function compactText(text: string): string {
+  return text.normalize('NFKC').replace(NOT_LETTER_OR_DIGIT, '');
+}
+
+function searchTopic(compact: string): string | null {
+  for (const pattern of SEARCH_PATTERNS) {
+    const topic = pattern.exec(compact)?.[1];
+    if (topic === undefined) continue;
+    const cleaned = topic
+      .replace(/^(?:讲|关于|介绍|有关)/u, '')
+      .replace(/(?:方面|相关|有关)$/u, '');
+    if (cleaned === '' || SEARCH_NOT_A_TOPIC.test(cleaned)) return null;
+    return cleaned;
+  }
+  return null;
+}
+
+/**
+ * Returns the intent of a question, or null when the FAQ should answer it. Personal intents need
+ * a key word that jieba segments as a word (学时, 必修, 考试…), so 学数学时 is not about hours.
+ */
+export function detectIntent(question: string): DetectedIntent | null {
+  const compact = compactText(question);
+  if (compact === '') return null;
+
+  const topic = searchTopic(compact);
+  if (topic !== null && !HOW_TO.test(compact)) return { kind: 'course_search', topic };
+  if (HOW_TO.test(compact)) return null;
+
+  const words = new Set(segment(question));
+  const matches = (patterns: RegExp[]) => patterns.some((pattern) => pattern.test(compact));
+
+  if (words.has('学时') && !HOURS_FAQ_TOPICS.test(compact) && matches(MY_HOURS_PATTERNS)) {
+    return { kind: 'my_hours' };
+  }
+  const examWord = ['考试', '测验', '测试', '成绩', '分数', '考了'].some((word) => words.has(word));
+  if (examWord && !EXAM_FAQ_TOPICS.test(compact) && matches(LAST_EXAM_PATTERNS)) {
+    return { kind: 'last_exam' };
+  }
+  const courseWord = ['必修', '必修课', '课', '课程'].some((word) => words.has(word));
+  if (courseWord && !REQUIRED_FAQ_TOPICS.test(compact) && matches(REQUIRED_PATTERNS)) {
+    return { kind: 'required_courses' };
+  }
+  return null;
+}
+
+/** Formats hours with at most one decimal, as learners see them: 12, 12.5. */
+function formatHours(hours: number): string {
+  return String(Math.round(hours * 10) / 10);
+}
+
+/** Returns a Shanghai calendar date, such as 2025年3月3日. */
+function shanghaiDateText(at: Date): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+  }).formatToParts(at);
+  const part = (type: string) => parts.find((item) => item.type === type)?.value ?? '';
+  return `${part('year')}年${part('month')}月${part('day')}日`;
+}
+
+async function answerMyHours(learnerId: Types.ObjectId, now: Date): Promise<IntentAnswer> {
+  const hours = await myHours(learnerId, undefined, now);
+  const earned = `您${hours.year}年已获得 ${formatHours(hours.earnedHours)} 学时`;
+  let text: string;
+  if (!hours.bound) {
+    text =
+      `${earned}（平台学习）。您还没有绑定员工身份，所以查不到本单位的学时要求和旧系统的培训记录，` +
+      '请在小程序"我的"页面绑定工号。';
+  } else if (hours.requiredHours === null || hours.missingHours === null) {
+    text = `${earned}。本单位没有设置${hours.year}年的学时要求。`;
+  } else if (hours.missingHours > 0) {
+    text =
+      `${earned}，本单位要求 ${formatHours(hours.requiredHours)} 学时，` +
+      `还差 ${formatHours(hours.missingHours)} 学时。`;
+  } else {
+    text = `${earned}，已达到本单位 ${formatHours(hours.requiredHours)} 学时的要求。`;
+  }
+  return { intent: 'my_hours', text, courses: [] };
+}
+
+/**
+ * Lists the learner's required courses that are not complete. A required course is one assigned
+ * to the learner (enrolment source `assigned`); completion is the course completion record.
+ */
+async function answerRequiredCourses(learnerId: Types.ObjectId): Promise<IntentAnswer> {
+  const assigned = await EnrolmentModel.find(
+    { learnerId, source: 'assigned', revokedAt: null },
+    { courseId: 1, enrolledAt: 1 },
+  )
+    .sort({ enrolledAt: 1, _id: 1 })
+    .lean();
+  if (assigned.length === 0) {
+    return { intent: 'required_courses', text: '您目前没有被指派的必修课。', courses: [] };
+  }
+
+  const completed = await CourseCompletionModel.find({ learnerId }, { courseId: 1 }).lean();
+  const completedIds = new Set(completed.map((item) => item.courseId.toHexString()));
+  const unfinishedIds = assigned
+    .map((item) => item.courseId.toHexString())
+    .filter((id) => !completedIds.has(id));
+  if (unfinishedIds.length === 0) {
+    return {
+      intent: 'required_courses',
+      text: `您的 ${assigned.length} 门必修课都已学完。`,
+      courses: [],
+    };
+  }
+
+  const listed = unfinishedIds.slice(0, MAX_LISTED_REQUIRED_COURSES);
+  const courses = await CourseModel.find({ _id: trusted({ $in: listed }) }, { title: 1 }).lean();
+  const titleOf = new Map(courses.map((course) => [course._id.toHexString(), course.title]));
+  const links = listed
+    .filter((id) => titleOf.has(id))
+    .map((id) => courseLink(id, titleOf.get(id) ?? ''));
+  const lead =
+    unfinishedIds.length > links.length
+      ? `您还有 ${unfinishedIds.length} 门必修课没有学完，最早指派的 ${links.length} 门是：`
+      : `您还有 ${unfinishedIds.length} 门必修课没有学完：`;
+  return { intent: 'required_courses', text: lead, courses: links };
+}
+
+async function answerLastExam(learnerId: Types.ObjectId): Promise<IntentAnswer> {
+  const [latest] = await AttemptResultModel.find({ learnerId })
+    .sort({ submittedAt: -1, _id: -1 })
+    .limit(1)
+    .lean();
+  if (!latest) {
+    return { intent: 'last_exam', text: '您还没有提交过考试或测验。', courses: [] };
+  }
+  const [quiz, attempts] = await Promise.all([
+    QuizModel.findById(latest.quizId, { title: 1, passPercent: 1, maxAttempts: 1 }).lean(),
+    AttemptModel.countDocuments({ learnerId, quizId: latest.quizId }),
+  ]);
+  const title = quiz?.title ?? '（已删除的测验）';
+  const score =
+    `您最近一次考试是《${title}》，${shanghaiDateText(latest.submittedAt)}交卷，` +
+    `得分 ${latest.score}/${latest.maxScore}（${latest.percent}%）`;
+  if (latest.passed) return { intent: 'last_exam', text: `${score}，已通过。`, courses: [] };
+
+  const passLine = quiz ? `及格线是 ${quiz.passPercent}%` : '';
+  const remaining =
+    quiz && quiz.maxAttempts !== null
+      ? `，还可以再考 ${Math.max(0, quiz.maxAttempts - attempts)} 次`
+      : '';
+  return {
+    intent: 'last_exam',
+    text: `${score}，未通过${passLine === '' ? '' : `，${passLine}`}${remaining}。`,
+    courses: [],
+  };
+}
+
+async function answerCourseSearch(topic: string): Promise<IntentAnswer> {
+  const { items, total } = await listCourses({
+    q: topic,
+    page: 1,
+    pageSize: MAX_SEARCH_COURSES,
+  });
+  if (items.length === 0) {
+    return {
+      intent: 'course_search',
+      text: `暂时没有找到和"${topic}"相关的课程，可以换个关键词再问，或者在小程序里按分类浏览。`,
+      courses: [],
+    };
+  }
+  const lead =
+    total > items.length
+      ? `找到 ${total} 门和"${topic}"相关的课程，最相关的 ${items.length} 门是：`
+      : `找到 ${total} 门和"${topic}"相关的课程：`;
+  return {
+    intent: 'course_search',
+    text: lead,
+    courses: items.map((course) => courseLink(course._id.toHexString(), course.title)),
+  };
+}
+
+/**
+ * Answers an intent. Personal intents need a known learner and a one-to-one chat: an unbound
+ * sender gets UNBOUND_SENDER_TEXT and a group chat gets GROUP_PERSONAL_TEXT, without reading any
+ * learner's records.
+ */
+export async function answerIntent(
+  intent: DetectedIntent,
+  asker: IntentAsker,
+  now: Date,
+): Promise<IntentAnswer> {
+  if (intent.kind === 'course_search') return answerCourseSearch(intent.topic);
+  if (asker.inGroup) return { intent: intent.kind, text: GROUP_PERSONAL_TEXT, courses: [] };
+  if (asker.learnerId === null) {
+    return { intent: intent.kind, text: UNBOUND_SENDER_TEXT, courses: [] };
+  }
+  switch (intent.kind) {
+    case 'my_hours':
+      return answerMyHours(asker.learnerId, now);
+    case 'required_courses':
+      return answerRequiredCourses(asker.learnerId);
+    case 'last_exam':
+      return answerLastExam(asker.learnerId);
+  }
+}

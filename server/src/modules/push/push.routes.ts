@@ -1,0 +1,68 @@
+import Router from '@koa/router';
+import type {
+  PushNoticeList,
+  PushOpenResponse,
+  PushOptOut,
+  SubscriptionGrantResponse,
+} from '@wxlearn/api-types';
+import type { AppDeps } from '../../app.js';
+import { requireLearner } from '../../http/authenticate.js';
+import { parseInput } from '../../http/validate.js';
+import './models.js';
+import { presentNotice } from './push.presenter.js';
+import { noticesQuery, openQuery, pushOptOutBody, subscriptionGrantBody } from './push.schemas.js';
+import {
+  isPushOptedOut,
+  listNotices,
+  recordOpen,
+  recordSubscriptionGrants,
+  setPushOptOut,
+} from './push.service.js';
+
+export function createPushRouter(deps: AppDeps): Router {
+  const router = new Router({ prefix: '/api' });
+  const learner = requireLearner(deps.auth);
+  const now = () => deps.now?.() ?? new Date();
+
+  // Grants from wx.requestSubscribeMessage: each accepted template allows one message.
+  router.post('/me/subscriptions', learner, async (ctx) => {
+    const { requestId, results } = parseInput(
+      subscriptionGrantBody,
+      ctx.request.body,
+      'subscription grants',
+    );
+    const recorded = await recordSubscriptionGrants(ctx.state.learnerId, requestId, results, now());
+    const body: SubscriptionGrantResponse = { recorded };
+    ctx.body = body;
+  });
+
+  router.get('/me/push-opt-out', learner, async (ctx) => {
+    const body: PushOptOut = { optedOut: await isPushOptedOut(ctx.state.learnerId) };
+    ctx.body = body;
+  });
+
+  router.post('/me/push-opt-out', learner, async (ctx) => {
+    const { optedOut } = parseInput(pushOptOutBody, ctx.request.body, 'push opt-out');
+    const body: PushOptOut = {
+      optedOut: await setPushOptOut(ctx.state.learnerId, optedOut, now()),
+    };
+    ctx.body = body;
+  });
+
+  router.get('/me/notices', learner, async (ctx) => {
+    const { limit } = parseInput(noticesQuery, ctx.query, 'notices query');
+    const notices = await listNotices(ctx.state.learnerId, limit);
+    const body: PushNoticeList = { items: notices.map(presentNotice) };
+    ctx.body = body;
+  });
+
+  // Opened from a message's link. The token alone identifies the delivery, so no session is needed.
+  router.get('/push/open', async (ctx) => {
+    const { t } = parseInput(openQuery, ctx.query, 'push link');
+    const opened = await recordOpen(t, now());
+    const body: PushOpenResponse = { path: opened.path, courseId: opened.courseId.toHexString() };
+    ctx.body = body;
+  });
+
+  return router;
+}

@@ -1,0 +1,137 @@
+// The learner-facing operations of the weekly push: subscription grants, opt-out, in-app notices
+// and the record of a message link's first open.
+import type { Types } from 'mongoose';
+import type { SubscribeMessageChoice } from '@wxlearn/api-types';
+import { isDuplicateKeyError } from '../../db/errors.js';
+import { duplicateIndexes } from '../../db/group-insert.js';
+import { notFound } from '../../errors.js';
+import {
+  DeliveryAttemptModel,
+  DeliveryModel,
+  DeliveryResultModel,
+  type Delivery,
+  type DeliveryAttempt,
+  type DeliveryResult,
+} from './delivery.model.js';
+import {
+  InAppNoticeModel,
+  PushOpenModel,
+  PushOptOutModel,
+  type InAppNotice,
+} from './learner-push.model.js';
+import { coursePagePath } from './message-content.js';
+import { SubscriptionGrantModel } from './subscription-grant.model.js';
+
+/**
+ * Records one grant per accepted template of a requestSubscribeMessage call. A retry with the same
+ * requestId records nothing new, because (learnerId, templateId, requestId) is unique.
+ */
+export async function recordSubscriptionGrants(
+  learnerId: Types.ObjectId,
+  requestId: string,
+  results: Record<string, SubscribeMessageChoice>,
+  now: Date,
+): Promise<number> {
+  const grants = Object.entries(results)
+    .filter(([, choice]) => choice === 'accept')
+    .map(([templateId]) => ({ learnerId, templateId, requestId, grantedAt: now }));
+  if (grants.length === 0) return 0;
+  try {
+    await SubscriptionGrantModel.insertMany(grants, { ordered: false });
+    return grants.length;
+  } catch (error) {
+    const duplicates = duplicateIndexes(error);
+    if (duplicates === null) throw error;
+    return grants.length - duplicates.length;
+  }
+}
+
+export async function setPushOptOut(
+  learnerId: Types.ObjectId,
+  optedOut: boolean,
+  now: Date,
+): Promise<boolean> {
+  if (!optedOut) {
+    await PushOptOutModel.deleteOne({ learnerId });
+    return false;
+  }
+  try {
+    await PushOptOutModel.create({ learnerId, optedOutAt: now });
+  } catch (error) {
+    // Opted out already; the first time stands.
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+  return true;
+}
+
+export async function isPushOptedOut(learnerId: Types.ObjectId): Promise<boolean> {
+  return (await PushOptOutModel.exists({ learnerId })) !== null;
+}
+
+/** Returns the learner's newest in-app notices, newest first. */
+export async function listNotices(
+  learnerId: Types.ObjectId,
+  limit: number,
+): Promise<InAppNotice[]> {
+  return InAppNoticeModel.find({ learnerId })
+    .sort({ createdAt: -1 })
+    .limit(limit)
+    .lean<InAppNotice[]>();
+}
+
+/**
+ * Records the first open of a message link and returns the course page it leads to. Later opens
+ * of the same link change nothing. Throws 404 for a token that no delivery has.
+ */
+export async function recordOpen(
+  clickToken: string,
+  now: Date,
+): Promise<{ path: string; courseId: Types.ObjectId }> {
+  const delivery = await DeliveryModel.findOne({ clickToken }).lean<Delivery>();
+  if (delivery === null || delivery.courseId === null) throw notFound('Push link', clickToken);
+  try {
+    await PushOpenModel.create({
+      _id: delivery._id,
+      learnerId: delivery.learnerId,
+      week: delivery.week,
+      courseId: delivery.courseId,
+      openedAt: now,
+    });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+  return {
+    path: `/${coursePagePath(delivery.courseId.toHexString(), clickToken)}`,
+    courseId: delivery.courseId,
+  };
+}
+
+/** A learner's delivery of one week with its state derived from the append-only records. */
+export interface DeliveryStatus {
+  delivery: Delivery;
+  /** pending and sending have no result yet; the others are the result's state. */
+  state: 'pending' | 'sending' | DeliveryResult['state'];
+  result: DeliveryResult | null;
+  attempts: DeliveryAttempt[];
+}
+
+/** Returns the learner's delivery of the week, or null when the week's run has not reached them. */
+export async function findDeliveryStatus(
+  week: string,
+  learnerId: Types.ObjectId,
+): Promise<DeliveryStatus | null> {
+  const delivery = await DeliveryModel.findOne({ week, learnerId }).lean<Delivery>();
+  if (delivery === null) return null;
+  const [result, batchAttempts] = await Promise.all([
+    DeliveryResultModel.findById(delivery._id).lean<DeliveryResult>(),
+    DeliveryAttemptModel.find({ batch: delivery.batch }).lean<DeliveryAttempt[]>(),
+  ]);
+  const attempts = batchAttempts
+    .filter((attempt) => attempt.deliveryId.equals(delivery._id))
+    .sort((a, b) => a.n - b.n);
+  let state: DeliveryStatus['state'];
+  if (result !== null) state = result.state;
+  else if (attempts.length > 0 && !attempts.at(-1)!.notSent) state = 'sending';
+  else state = 'pending';
+  return { delivery, state, result, attempts };
+}
