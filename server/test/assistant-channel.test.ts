@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type {
+  ApiErrorBody,
   AskResponse,
   ChannelAskResponse,
   ChannelOutboxResponse,
@@ -255,6 +256,15 @@ describe('POST /api/assistant/channel-ask', () => {
     expect(await AssistantQuestionModel.countDocuments({ senderId: 'wxid-repeat' })).toBe(1);
   });
 
+  it("never gives one sender another sender's reply for a reused message id", async () => {
+    const first = await channelAsk('wxid-owner', '忘记密码怎么办', { messageId: 'shared-id' });
+    const other = await channelAsk('wxid-other', '你好', { messageId: 'shared-id' });
+
+    expect(first.body.reply).not.toBeNull();
+    expect(other.status).toBe(200);
+    expect(other.body.reply ?? null).not.toBe(first.body.reply);
+  });
+
   it('rejects a message without a message id', async () => {
     const response = await server.request('POST', '/api/assistant/channel-ask', {
       token: BOT_TOKEN,
@@ -292,6 +302,27 @@ describe('chat binding', () => {
     const identity = await ChatIdentityModel.findOne({ channel: 'bot', senderId: 'wxid-binder' });
     expect(identity?.learnerId.toHexString()).toBe(alice.learnerId);
     expect(await ChatIdentityModel.exists({ senderId: 'wxid-thief' })).toBeNull();
+  });
+
+  it('lets one of two senders redeem a code sent at once', async () => {
+    const code = await server.request<ChatBindingCodeResponse>(
+      'POST',
+      '/api/me/chat-binding-code',
+      { token: alice.token },
+    );
+    const replies = await Promise.all(
+      ['wxid-race-a', 'wxid-race-b', 'wxid-race-c'].map((sender) =>
+        channelAsk(sender, `绑定 ${code.body.code}`),
+      ),
+    );
+
+    const bound = replies.filter((reply) => reply.body.reply?.includes('绑定成功'));
+    expect(bound).toHaveLength(1);
+    let identities = 0;
+    for (const senderId of ['wxid-race-a', 'wxid-race-b', 'wxid-race-c']) {
+      identities += await ChatIdentityModel.countDocuments({ senderId });
+    }
+    expect(identities).toBe(1);
   });
 
   it('refuses a code sent in a group', async () => {
@@ -511,6 +542,35 @@ describe('handoff', () => {
     expect(saved.body.paraphrases).toContain('学习平台的账号忘了该咋整');
     const answered = await channelAsk('wxid-paraphrase-2', '学习平台的账号忘了该咋整');
     expect(answered.body.kind).toBe('answer');
+  });
+
+  it('refuses to save a bare request for a person, and saves a handoff once', async () => {
+    const queued = await channelAsk('wxid-bare-person', '人工客服');
+    const id = queued.body.handoffId;
+    await admin('POST', `/handoffs/${id}/answer`, { answer: '发票请联系本单位财务。' });
+
+    const bare = await admin<ApiErrorBody>('POST', `/handoffs/${id}/save-to-faq`, {
+      mode: 'new_entry',
+      code: 'person-901',
+      category: '其他',
+    });
+    expect(bare.status).toBe(400);
+    expect(bare.body.error.id).toBe('validation_failed');
+
+    const withQuestion = await admin('POST', `/handoffs/${id}/save-to-faq`, {
+      mode: 'new_entry',
+      code: 'invoice-901',
+      category: '其他',
+      standardQuestion: '发票找谁开',
+    });
+    expect(withQuestion.status).toBe(200);
+    const twice = await admin<ApiErrorBody>('POST', `/handoffs/${id}/save-to-faq`, {
+      mode: 'new_entry',
+      code: 'invoice-902',
+      category: '其他',
+      standardQuestion: '发票找谁开具',
+    });
+    expect(twice.status).toBe(409);
   });
 
   it('fails a bot delivery after three failed sends', async () => {

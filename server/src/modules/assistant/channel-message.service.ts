@@ -32,6 +32,12 @@ export async function replyOnce(
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
     const stored = await ChannelMessageModel.findOne({ channel, messageId }).lean();
+    // A message id reused by another sender is not a repeat: never show one sender's reply to
+    // another. It is turned away like a repeat still being answered.
+    if (stored && stored.senderId !== senderId) {
+      logger.warn({ messageId, senderId }, 'chat message id reused by another sender');
+      return { kind: 'duplicate', text: null, courses: [], handoffId: null };
+    }
     logger.info({ state: stored?.state }, 'chat message is a repeat');
     if (stored?.state === 'replied' && stored.reply !== null && stored.kind !== null) {
       return {

@@ -9,7 +9,11 @@ import { trusted } from '../../db/trusted.js';
 import type { Logger } from '../../logger.js';
 import { hashSecret } from '../auth/tokens.js';
 import { FollowerModel } from '../official-account/follower.model.js';
-import { ChatBindingCodeModel, ChatIdentityModel } from './chat-identity.model.js';
+import {
+  ChatBindingCodeModel,
+  ChatBindingCodeUseModel,
+  ChatIdentityModel,
+} from './chat-identity.model.js';
 import { SlidingWindowRateLimiter } from './rate-limiter.js';
 
 /** How long a binding code stays valid, in ms. */
@@ -95,11 +99,22 @@ export async function redeemChatBindingCode(
   if (!failureLimiter.allows(limiterKey, now.getTime())) return { kind: 'rate_limited' };
 
   const codeHash = hashSecret(code);
-  const used = await ChatBindingCodeModel.updateOne(
-    { codeHash, usedAt: null, expiresAt: trusted({ $gt: now }) },
-    { $set: { usedAt: now } },
-  );
-  const stored = used.modifiedCount > 0 ? await ChatBindingCodeModel.findOne({ codeHash }) : null;
+  const valid = await ChatBindingCodeModel.findOne({
+    codeHash,
+    usedAt: null,
+    expiresAt: trusted({ $gt: now }),
+  }).lean();
+  // The code is claimed by a unique insert, so of two senders redeeming it at once one wins.
+  let stored = valid;
+  if (valid) {
+    try {
+      await ChatBindingCodeUseModel.create({ codeHash, channel, senderId, usedAt: now });
+      await ChatBindingCodeModel.updateOne({ codeHash }, { $set: { usedAt: now } });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      stored = null;
+    }
+  }
   if (!stored) {
     failureLimiter.take(limiterKey, now.getTime());
     logger.info({ channel, senderId }, 'chat binding code invalid');

@@ -46,3 +46,22 @@ export type ChatBindingCode = InferSchemaType<typeof chatBindingCodeSchema> & {
   _id: Types.ObjectId;
 };
 export const ChatBindingCodeModel = model('ChatBindingCode', chatBindingCodeSchema);
+
+/**
+ * The use of a binding code, insert-only. The unique codeHash index lets exactly one sender redeem
+ * a code: FerretDB v1 does not run a conditional update atomically, so two senders could both
+ * match `usedAt: null`, but only one insert of the same codeHash succeeds.
+ */
+const chatBindingCodeUseSchema = new Schema(
+  {
+    codeHash: { type: String, required: true },
+    channel: { type: String, required: true },
+    senderId: { type: String, required: true },
+    usedAt: { type: Date, required: true },
+  },
+  { collection: 'chatBindingCodeUses' },
+);
+
+chatBindingCodeUseSchema.index({ codeHash: 1 }, { unique: true });
+
+export const ChatBindingCodeUseModel = model('ChatBindingCodeUse', chatBindingCodeUseSchema);

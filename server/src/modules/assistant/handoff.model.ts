@@ -82,3 +82,13 @@ handoffSchema.index({ state: 1, createdAt: 1 });
 handoffSchema.index({ channel: 1, state: 1, answeredAt: 1 });
 
 export const HandoffModel = model<Handoff>('Handoff', handoffSchema);
+
+/** A handoff saved into the FAQ, insert-only: the unique handoffId lets each be saved once. */
+const handoffFaqSaveSchema = new Schema({
+  handoffId: { type: Schema.Types.ObjectId, required: true },
+  savedAt: { type: Date, required: true },
+});
+
+handoffFaqSaveSchema.index({ handoffId: 1 }, { unique: true });
+
+export const HandoffFaqSaveModel = model('HandoffFaqSave', handoffFaqSaveSchema, 'handoffFaqSaves');

@@ -6,15 +6,16 @@ import type { AssistantChannel } from '@wxlearn/api-types';
 import { Types } from 'mongoose';
 import { isDuplicateKeyError } from '../../db/errors.js';
 import { trusted } from '../../db/trusted.js';
-import { conflict, notFound } from '../../errors.js';
+import { conflict, notFound, validationFailed } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { CustomerServiceResult } from '../official-account/customer-service.js';
 import { AssistantQuestionModel, type AssistantQuestion } from './assistant-question.model.js';
-import { PERSON_REQUEST_WINDOW_MS } from './assistant.service.js';
+import { isPersonRequest, PERSON_REQUEST_WINDOW_MS } from './assistant.service.js';
 import { addFaqParaphrase, createFaqEntry } from './faq-admin.service.js';
 import type { FaqEntry } from './faq-entry.model.js';
 import { getFaqSnapshot } from './faq-snapshot.js';
 import {
+  HandoffFaqSaveModel,
   HandoffModel,
   type Handoff,
   type HandoffExchangeDoc,
@@ -321,13 +322,28 @@ export async function saveHandoffToFaq(id: string, request: SaveToFaqRequest): P
   if (handoff.answer === null) {
     throw conflict('handoff_state_conflict', `Handoff ${id} is queued: answer it before saving it`);
   }
-  if (request.mode === 'paraphrase') {
-    return addFaqParaphrase(request.entryCode, request.paraphrase ?? handoff.question);
+  const question =
+    request.mode === 'paraphrase'
+      ? (request.paraphrase ?? handoff.question)
+      : (request.standardQuestion ?? handoff.question);
+  // A handoff opened by a bare 转人工 carries no question worth answering from the FAQ; saving it
+  // would make every later 转人工 match that entry.
+  if (isPersonRequest(question)) {
+    throw validationFailed(
+      `Handoff ${id} has only a request for a person as its question: give the question to save`,
+    );
   }
+  try {
+    await HandoffFaqSaveModel.create({ handoffId: handoff._id, savedAt: new Date() });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    throw conflict('handoff_state_conflict', `Handoff ${id} was already saved to the FAQ`);
+  }
+  if (request.mode === 'paraphrase') return addFaqParaphrase(request.entryCode, question);
   return createFaqEntry({
     code: request.code,
     category: request.category,
-    standardQuestion: request.standardQuestion ?? handoff.question,
+    standardQuestion: question,
     paraphrases: [],
     answer: request.answer ?? handoff.answer,
     enabled: true,
