@@ -17,6 +17,9 @@ export interface ServiceBotOptions {
   dedupCapacity?: number;
 }
 
+/** Longest message text the server's channel route accepts. */
+export const MAX_TEXT_LENGTH = 4000;
+
 /** Text sent to a one-to-one chat for a message that is not text. */
 export const TEXT_ONLY_REPLY = '暂时只能回答文字消息，请用文字描述您的问题。';
 
@@ -81,7 +84,10 @@ export class ServiceBot {
       if (!room) await message.say(TEXT_ONLY_REPLY);
       return;
     }
-    const text = room ? await message.mentionText() : message.text();
+    const fullText = room ? await message.mentionText() : message.text();
+    // The server takes at most MAX_TEXT_LENGTH characters and answers anything over its question
+    // limit with a polite "too long" reply, so a longer message is cut instead of rejected.
+    const text = fullText.slice(0, MAX_TEXT_LENGTH);
 
     const response = await this.options.client.ask({
       channel: 'wechaty',

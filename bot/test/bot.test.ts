@@ -168,6 +168,14 @@ describe('service bot', () => {
     expect(reply).toBe(entry.answer);
   });
 
+  it('answers a very long message politely', async () => {
+    const learner = mocker.createContact({ name: '学员长' });
+
+    const reply = await say(learner, '学时'.repeat(3000));
+
+    expect(reply).toContain('200字以内');
+  });
+
   it('ignores its own messages', async () => {
     const learner = mocker.createContact({ name: '学员乙' });
     await say(learner, '忘记密码怎么办');
