@@ -10,6 +10,7 @@ import type {
 import { ensureQuiz, importQuestions } from '@wxlearn/scripts/import/questions.js';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CourseModel } from '../src/modules/catalog/course.model.js';
 import { AttemptAnswerModel } from '../src/modules/quizzes/attempt-answer.model.js';
 import { AttemptResultModel } from '../src/modules/quizzes/attempt-result.model.js';
 import { AttemptModel } from '../src/modules/quizzes/attempt.model.js';
@@ -318,6 +319,35 @@ describe('POST /api/quizzes/:id/attempts', () => {
     expect(response.status).toBe(409);
     expect(response.body.error.id).toBe('quiz_unavailable');
     expect(await AttemptModel.countDocuments({ quizId: empty._id })).toBe(0);
+  });
+
+  it('returns 403 for a quiz of a paid course not bought', async () => {
+    const token = await server.loginAs('starter');
+    const paid = await CourseModel.create({
+      code: 'quiz-paid-course',
+      title: '付费课程',
+      category: '测试',
+      published: true,
+      priceFen: 9900,
+    });
+    const quiz = await QuizModel.create({
+      code: 'paid-quiz',
+      title: '付费课程测验',
+      bank: 'no-such-bank',
+      questionCount: 5,
+      passPercent: 60,
+      courseId: paid._id,
+    });
+
+    const response = await server.request<ApiErrorBody>(
+      'POST',
+      `/api/quizzes/${quiz._id.toString()}/attempts`,
+      { token },
+    );
+
+    expect(response.status).toBe(403);
+    expect(response.body.error.id).toBe('purchase_required');
+    expect(await AttemptModel.countDocuments({ quizId: quiz._id })).toBe(0);
   });
 
   it('returns 404 for an unknown quiz', async () => {

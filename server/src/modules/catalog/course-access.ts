@@ -32,8 +32,7 @@ export function isActivePurchase(enrolment: Enrolment | null): boolean {
 
 /**
  * Throws 403 `purchase_required` unless the learner may open the lessons of the course.
- * The lesson route and the start of a learning session check it.
- * NOTE: course quizzes do not check it yet, so a quiz attached to a paid course is open to all.
+ * The lesson route, the start of a learning session and the start of a quiz attempt check it.
  */
 export async function assertLessonAccess(
   course: { _id: Types.ObjectId; priceFen?: number | null },

@@ -1,5 +1,7 @@
 import type { QuizSummary } from '@wxlearn/api-types';
 import { Types } from 'mongoose';
+import { assertLessonAccess } from '../catalog/course-access.js';
+import { CourseModel } from '../catalog/course.model.js';
 import { trusted } from '../../db/trusted.js';
 import { isDuplicateKeyError } from '../../db/errors.js';
 import { notFound } from '../../errors.js';
@@ -97,6 +99,11 @@ export async function startAttempt(
   now: Date,
 ): Promise<AttemptBundle> {
   const quiz = await getQuiz(quizId);
+  // A quiz of a paid course is open only to learners who bought the course.
+  if (quiz.courseId) {
+    const course = await CourseModel.findById(quiz.courseId, { priceFen: 1 }).lean();
+    if (course) await assertLessonAccess(course, learnerId);
+  }
 
   // Three rounds: a lost insert race is followed by a read that finds the winner's attempt.
   for (let round = 0; round < 3; round++) {
