@@ -580,13 +580,24 @@ describe('learning input checks', () => {
   it('rejects more than the allowed sessions in 12 hours with 429', async () => {
     const busy = await server.loginAs('learning-session-flood');
     clockMs = at('10:00:00');
-    for (let n = 0; n < MAX_SESSIONS_PER_WINDOW; n++) {
-      const response = await server.request('POST', '/api/learning/sessions', {
-        token: busy,
-        body: { lessonId, clientSessionId: `flood-session-${n}` },
-      });
-      expect(response.status).toBe(200);
-    }
+    const first = await server.request<LearningSessionView>('POST', '/api/learning/sessions', {
+      token: busy,
+      body: { lessonId, clientSessionId: 'flood-session-0' },
+    });
+    expect(first.status).toBe(200);
+    // The other sessions of the quota are stored directly: starting 120 through HTTP only slows
+    // the test down.
+    const template = (await LearningSessionModel.findById(first.body.id).lean())!;
+    await LearningSessionModel.insertMany(
+      Array.from({ length: MAX_SESSIONS_PER_WINDOW - 1 }, (_, n) => ({
+        learnerId: template.learnerId,
+        clientSessionId: `flood-session-${n + 1}`,
+        lessonId: template.lessonId,
+        courseId: template.courseId,
+        lesson: template.lesson,
+        startedAt: new Date(at('09:30:00') + n * 1000),
+      })),
+    );
     const over = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
       token: busy,
       body: { lessonId, clientSessionId: 'flood-session-over' },

@@ -73,15 +73,18 @@ async function creditAround(
   focus: readonly LearningSession[],
   now: Date,
   rules: CreditRules,
+  withOtherLessons = true,
 ): Promise<LedgerCredit> {
   const earliest = Math.min(...focus.map((item) => item.startedAt.getTime()));
   const windowStart = new Date(earliest - MAX_SESSION_MS);
   const lessonIds = new Map(focus.map((item) => [item.lessonId.toHexString(), item.lessonId]));
   const [overlapping, ...sameLesson] = await Promise.all([
-    LearningSessionModel.find({
-      learnerId,
-      startedAt: trusted({ $gte: windowStart, $lte: now }),
-    }).lean(),
+    withOtherLessons
+      ? LearningSessionModel.find({
+          learnerId,
+          startedAt: trusted({ $gte: windowStart, $lte: now }),
+        }).lean()
+      : Promise.resolve([]),
     ...[...lessonIds.values()].map((lessonId) =>
       LearningSessionModel.find({ learnerId, lessonId }).lean(),
     ),
@@ -153,6 +156,21 @@ function creditOf(ledger: LedgerCredit, session: LearningSession): ComputedCredi
     lesson: presentableProgress(lessonCredit),
     lessonByYear,
   };
+}
+
+/**
+ * Returns where the learner stopped in the session's lesson and whether the session ended, from
+ * the lesson's sessions alone: which heartbeats a session accepts does not depend on other
+ * sessions, so the learner's other lessons need not be read.
+ */
+export async function resumeStateOf(
+  session: LearningSession,
+  now: Date,
+  rules: CreditRules,
+): Promise<{ lastPosition: number | null; endedAt: Date | null }> {
+  const ledger = await creditAround(session.learnerId, [session], now, rules, false);
+  const computed = creditOf(ledger, session);
+  return { lastPosition: computed.lesson.lastPosition, endedAt: computed.endedAt };
 }
 
 /** Credits the session together with every session that can overlap it, reading only. */

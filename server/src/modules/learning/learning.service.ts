@@ -23,6 +23,7 @@ import type { RejectionReason } from './crediting.js';
 import { HeartbeatIntake, MAX_SESSION_MS, type IntakeResult } from './heartbeat-intake.js';
 import {
   computeCredit,
+  resumeStateOf,
   settleCredit,
   settleCredits,
   type ComputedCredit,
@@ -125,12 +126,8 @@ export class LearningService {
       session = existing as LearningSession;
     }
 
-    const computed = await computeCredit(session, this.now(), this.rules);
-    return {
-      session,
-      endedAt: computed.endedAt,
-      resumePosition: computed.lesson.lastPosition,
-    };
+    const resume = await resumeStateOf(session, this.now(), this.rules);
+    return { session, endedAt: resume.endedAt, resumePosition: resume.lastPosition };
   }
 
   /**
