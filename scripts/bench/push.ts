@@ -7,10 +7,10 @@
 //
 //   node --import tsx scripts/bench/push.ts [--learners 600000] [--follower-share 0.7]
 //     [--grant-share 0.1] [--rate 5000] [--concurrency 100] [--latency-ms 0]
-//     [--batch-size 500] [--batches-in-flight 4] [--cpu-profile-dir DIR]
+//     [--batch-size 500] [--batches-in-flight 4] [--max-old-space-mb N] [--cpu-profile-dir DIR]
 //
-// --cpu-profile-dir writes a V8 CPU profile of the push process into DIR, for finding where the
-// time goes.
+// --max-old-space-mb runs the push process with that V8 old-space limit; without it, Node's
+// default applies. --cpu-profile-dir writes a V8 CPU profile of the push process into DIR.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
@@ -66,6 +66,7 @@ interface Options {
   latencyMs: number;
   batchSize: number;
   batchesInFlight: number;
+  maxOldSpaceMb: number | undefined;
   cpuProfileDir: string | undefined;
 }
 
@@ -80,6 +81,7 @@ function parseOptions(): Options & { serveSandbox: boolean; runPush: string | un
       'latency-ms': { type: 'string', default: '0' },
       'batch-size': { type: 'string', default: '500' },
       'batches-in-flight': { type: 'string', default: '4' },
+      'max-old-space-mb': { type: 'string' },
       'cpu-profile-dir': { type: 'string' },
       // Set only for the child processes that serve the sandbox and run the push.
       'serve-sandbox': { type: 'boolean', default: false },
@@ -100,6 +102,10 @@ function parseOptions(): Options & { serveSandbox: boolean; runPush: string | un
     latencyMs: nonNegativeInteger('--latency-ms', values['latency-ms']),
     batchSize: positiveInteger('--batch-size', values['batch-size']),
     batchesInFlight: positiveInteger('--batches-in-flight', values['batches-in-flight']),
+    maxOldSpaceMb:
+      values['max-old-space-mb'] === undefined
+        ? undefined
+        : positiveInteger('--max-old-space-mb', values['max-old-space-mb']),
     cpuProfileDir: values['cpu-profile-dir'],
     serveSandbox: values['serve-sandbox'],
     runPush: values['run-push'],
@@ -343,7 +349,8 @@ function formatReport(
     `--follower-share ${options.followerShare} --grant-share ${options.grantShare} ` +
     `--rate ${options.rate} --concurrency ${options.concurrency} ` +
     `--latency-ms ${options.latencyMs} --batch-size ${options.batchSize} ` +
-    `--batches-in-flight ${options.batchesInFlight}`;
+    `--batches-in-flight ${options.batchesInFlight}` +
+    (options.maxOldSpaceMb === undefined ? '' : ` --max-old-space-mb ${options.maxOldSpaceMb}`);
   const rows = [
     ['learners', options.learners.toLocaleString('en-US')],
     ['followers (template messages)', seeded.followers.toLocaleString('en-US')],
@@ -415,6 +422,9 @@ async function runPushInChild(
       execArgv: [
         '--import',
         'tsx',
+        ...(options.maxOldSpaceMb === undefined
+          ? []
+          : [`--max-old-space-size=${options.maxOldSpaceMb}`]),
         ...(options.cpuProfileDir === undefined
           ? []
           : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]),

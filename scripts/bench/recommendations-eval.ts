@@ -52,6 +52,10 @@ function parseOptions() {
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
+function formatP(value: number): string {
+  return value < 0.0001 ? '< 0.0001' : `= ${value.toFixed(4)}`;
+}
+
 function table(result: EvaluationResult): string[] {
   const rows = VARIANTS.map((variant) => {
     const metrics = result.metrics[variant];
@@ -62,16 +66,30 @@ function table(result: EvaluationResult): string[] {
   });
   const baseline = result.metrics.popularity;
   const shipped = result.metrics.recommender;
-  const margin = (ours: number, theirs: number) =>
-    `${((ours - theirs) * 100).toFixed(1)} points` +
-    (theirs > 0 ? ` (×${(ours / theirs).toFixed(2)})` : '');
+  const ratio = (ours: number, theirs: number) =>
+    theirs > 0 ? ` (×${(ours / theirs).toFixed(2)})` : '';
+  const signed = (value: number, digits: number) =>
+    `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+  const paired = (cutoff: 1 | 10) => {
+    const hits = result.paired[cutoff];
+    return (
+      `at HR@${cutoff} ${hits.onlyFirst.toLocaleString('en')} learners were hit only by the ` +
+      `recommender and ${hits.onlySecond.toLocaleString('en')} only by popularity ` +
+      `(McNemar p ${formatP(hits.pValue())})`
+    );
+  };
   return [
     '| ranker | HR@1 | HR@3 | HR@10 | NDCG@10 |',
     '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `Margin of the recommender over popularity: HR@10 ${margin(shipped.hitRate[10], baseline.hitRate[10])}, ` +
-      `NDCG@10 ${margin(shipped.ndcg10, baseline.ndcg10)}, HR@1 ${margin(shipped.hitRate[1], baseline.hitRate[1])}.`,
+    `Margin of the recommender over popularity: HR@10 ` +
+      `${signed((shipped.hitRate[10] - baseline.hitRate[10]) * 100, 1)} percentage points` +
+      `${ratio(shipped.hitRate[10], baseline.hitRate[10])}, HR@1 ` +
+      `${signed((shipped.hitRate[1] - baseline.hitRate[1]) * 100, 1)} percentage points` +
+      `${ratio(shipped.hitRate[1], baseline.hitRate[1])}, NDCG@10 ` +
+      `${signed(shipped.ndcg10 - baseline.ndcg10, 4)}${ratio(shipped.ndcg10, baseline.ndcg10)}.`,
+    `On the same learners, ${paired(1)}; ${paired(10)}.`,
     `Learners evaluated: ${result.learners.toLocaleString('en')} in ${result.folds} folds; ` +
       `courses a learner could be offered: ${result.meanCandidates.toFixed(1)} on average; ` +
       `run time ${(result.durationMs / 1000).toFixed(1)} s.`,

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import {
@@ -153,6 +154,9 @@ async function runModelSize(options: Options, now: Date) {
   const started = performance.now();
   const { model } = await buildModelFromDatabase({ now, logger });
   const seconds = (performance.now() - started) / 1000;
+  // Closed cursors and finished promises release their buffers only after a turn or two.
+  await sleep(1000);
+  gc?.();
   gc?.();
   const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   const result = {
@@ -319,6 +323,7 @@ async function main(): Promise<void> {
           .join(', ')} |`,
         `| cached API model: build time | ${size.seconds.toFixed(1)} s |`,
         `| cached API model: heap retained | ${size.retainedMiB.toFixed(1)} MiB (typed arrays and strings: ${size.typedArraysAndStringsMiB.toFixed(1)} MiB) |`,
+        `| cached API model: peak RSS of its build | ${size.peakRssMiB.toFixed(0)} MiB |`,
         '',
         `Sample (learner ${batch.sample?.learnerId}): ` +
           (batch.sample?.picks.map((pick) => `${pick.reason} (${pick.kind})`).join('; ') ?? 'none'),

@@ -372,6 +372,20 @@ describe('RecommendationBatch as the push pick source', () => {
   });
 });
 
+describe('RecommendationBatch.lazyPickSource', () => {
+  it('loads on the first call and yields picks', async () => {
+    const source = RecommendationBatch.lazyPickSource({ logger: server.deps.logger, now: NOW });
+    const yielded = [];
+    for await (const entry of source.picksFor([new Types.ObjectId(learnerB.id)])) {
+      yielded.push(entry);
+    }
+    expect(yielded).toHaveLength(1);
+    expect(yielded[0]!.picks.map((pick) => pick.reason)).toEqual(
+      EXPECTED_B.map((pick) => pick.reason),
+    );
+  });
+});
+
 describe('model built from the database', () => {
   it('counts groups, unit members and co-occurrence', async () => {
     const { model, stats } = await buildModelFromDatabase({ now: NOW, logger: server.deps.logger });

@@ -3,7 +3,8 @@
 // Assigning the same unit, post and course again moves its due date; removing a missing
 // assignment changes nothing, so commands can be re-run.
 //
-//   node --import tsx scripts/src/recommendations/cli.ts assign --unit CODE --course CODE --due YYYY-MM-DD [--post P]
+//   node --import tsx scripts/src/recommendations/cli.ts assign --unit CODE --course CODE
+//     --due YYYY-MM-DD [--post P]
 //   ... unassign --unit CODE --course CODE [--post P]
 //   ... list [--unit CODE]
 //   ... import FILE.csv

@@ -28,7 +28,10 @@ export interface GeneratedWorld {
 /** Fixed "now" of generated data, so runs on different days give the same numbers. */
 export const GENERATED_NOW = new Date('2026-12-01T00:00:00Z');
 
-/** Builds the org, the catalog (real courses from `coursesDirectory` first) and the enrolment draws. */
+/**
+ * Builds the org, the catalog (real courses from `coursesDirectory` first) and the enrolment
+ * draws.
+ */
 export async function generateWorld(options: {
   learners: number;
   courses: number;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { LearningDataset } from './dataset.js';
-import { evaluate, foldOf, MetricAccumulator, rankOf, topExcluding } from './offline-evaluation.js';
+import {
+  complementaryErrorFunction,
+  evaluate,
+  PairedHits,
+  foldOf,
+  MetricAccumulator,
+  rankOf,
+  topExcluding,
+} from './offline-evaluation.js';
 
 describe('MetricAccumulator', () => {
   it('computes hit rates and NDCG@10 over learners', () => {
@@ -22,6 +30,35 @@ describe('MetricAccumulator', () => {
     metrics.add(11);
     expect(metrics.result().hitRate[10]).toBe(0);
     expect(metrics.result().ndcg10).toBe(0);
+  });
+});
+
+describe('PairedHits', () => {
+  it('counts learners only one ranker hit', () => {
+    const paired = new PairedHits();
+    paired.add(1, null, 10);
+    paired.add(2, 11, 10);
+    paired.add(null, 3, 10);
+    paired.add(4, 5, 10);
+    expect(paired.onlyFirst).toBe(2);
+    expect(paired.onlySecond).toBe(1);
+  });
+
+  it('matches the chi-square tail for a known split', () => {
+    // 30 against 10 discordant learners: chi-square (|30 - 10| - 1)^2 / 40 = 9.025, p = 0.00266.
+    const paired = new PairedHits();
+    paired.onlyFirst = 30;
+    paired.onlySecond = 10;
+    expect(paired.pValue()).toBeCloseTo(0.00266, 4);
+  });
+
+  it('gives p = 1 without discordant learners', () => {
+    expect(new PairedHits().pValue()).toBe(1);
+  });
+
+  it('computes erfc within its stated error', () => {
+    expect(complementaryErrorFunction(0)).toBeCloseTo(1, 6);
+    expect(complementaryErrorFunction(1)).toBeCloseTo(0.157299207, 6);
   });
 });
 

@@ -51,6 +51,43 @@ export class MetricAccumulator {
   }
 }
 
+/**
+ * Paired comparison of two rankers on the same learners at one cutoff: learners only the first
+ * ranker hit, learners only the second hit, and McNemar's test of the difference (chi-square with
+ * continuity correction, 1 degree of freedom).
+ */
+export class PairedHits {
+  onlyFirst = 0;
+  onlySecond = 0;
+
+  add(firstRank: number | null, secondRank: number | null, cutoff: number): void {
+    const first = firstRank !== null && firstRank <= cutoff;
+    const second = secondRank !== null && secondRank <= cutoff;
+    if (first && !second) this.onlyFirst++;
+    if (second && !first) this.onlySecond++;
+  }
+
+  /**
+   * Returns the two-sided p-value of McNemar's test: 1 when each learner was hit by both rankers
+   * or by neither.
+   */
+  pValue(): number {
+    const discordant = this.onlyFirst + this.onlySecond;
+    if (discordant === 0) return 1;
+    const chiSquare = Math.max(0, Math.abs(this.onlyFirst - this.onlySecond) - 1) ** 2 / discordant;
+    return complementaryErrorFunction(Math.sqrt(chiSquare / 2));
+  }
+}
+
+/** Computes erfc(x) for x ≥ 0 by Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7. */
+export function complementaryErrorFunction(x: number): number {
+  const t = 1 / (1 + 0.3275911 * x);
+  const polynomial =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return polynomial * Math.exp(-x * x);
+}
+
 /** 1-based rank of `item` in `ranked`, or null. */
 export function rankOf(ranked: readonly number[], item: number): number | null {
   const index = ranked.indexOf(item);
@@ -90,6 +127,8 @@ export interface EvaluationResult {
   /** Courses a learner could be offered, on average: the catalog minus their training history. */
   meanCandidates: number;
   metrics: Record<Variant, RankingMetrics>;
+  /** The shipped recommender (first) against popularity (second), at 1 and at 10. */
+  paired: Record<1 | 10, PairedHits>;
   durationMs: number;
 }
 
@@ -113,6 +152,7 @@ export function evaluate(
   const accumulators = Object.fromEntries(
     VARIANTS.map((variant) => [variant, new MetricAccumulator()]),
   ) as Record<Variant, MetricAccumulator>;
+  const paired = { 1: new PairedHits(), 10: new PairedHits() };
   let candidateSum = 0;
   let evaluated = 0;
 
@@ -138,14 +178,16 @@ export function evaluate(
       evaluated++;
       candidateSum += model.courses.length - seen.size;
 
-      accumulators.popularity.add(rankOf(topExcluding(byPopularity, seen, K), hidden));
+      const popularityRank = rankOf(topExcluding(byPopularity, seen, K), hidden);
+      accumulators.popularity.add(popularityRank);
       const capped = recommender.recommend(context, { limit: K });
-      accumulators.recommender.add(
-        rankOf(
-          capped.map((pick) => pick.course),
-          hidden,
-        ),
+      const recommenderRank = rankOf(
+        capped.map((pick) => pick.course),
+        hidden,
       );
+      accumulators.recommender.add(recommenderRank);
+      paired[1].add(recommenderRank, popularityRank, 1);
+      paired[10].add(recommenderRank, popularityRank, 10);
       const uncapped = recommender.recommend(context, { limit: K, maxPerCategory: K });
       accumulators['recommender without category cap'].add(
         rankOf(
@@ -165,6 +207,7 @@ export function evaluate(
     metrics: Object.fromEntries(
       VARIANTS.map((variant) => [variant, accumulators[variant].result()]),
     ) as Record<Variant, RankingMetrics>,
+    paired,
     durationMs: performance.now() - started,
   };
 }

@@ -29,6 +29,9 @@ import { Semaphore } from './semaphore.js';
 import { SubscriptionGrantUseModel } from './subscription-grant.model.js';
 import type { TokenBucket } from './token-bucket.js';
 
+/** Marks a call whose attempt another runner inserted first. */
+const TAKEN = Symbol('taken');
+
 export interface RetryPolicy {
   /** Calls per delivery when WeChat is busy or unreachable, the first one included. */
   maxAttempts: number;
@@ -73,8 +76,19 @@ export interface DeliveryWork {
   grantId: Types.ObjectId | null;
 }
 
-/** `done` when the delivery has a result; `taken` when another runner is making its calls. */
-export type DeliveryOutcome = 'done' | 'taken';
+/**
+ * `written`: this sender wrote the delivery's result. `existing`: another runner wrote a result
+ * first, which stands. `taken`: another runner is making the delivery's calls.
+ */
+export type DeliveryOutcome =
+  | {
+      kind: 'written';
+      state: ResultState;
+      channel: DeliveryChannel | null;
+      reason: string | null;
+    }
+  | { kind: 'existing' }
+  | { kind: 'taken' };
 
 interface ResultFields {
   state: ResultState;
@@ -93,7 +107,7 @@ export class DeliverySender {
   private readonly grantUseInserts = new GroupInsert(SubscriptionGrantUseModel, 1_000, true);
   private readonly noticeInserts = new GroupInsert(InAppNoticeModel, 1_000, true);
   /** Results written by this sender, for progress logs. */
-  finished = 0;
+  resultsWritten = 0;
 
   constructor(private readonly options: DeliverySenderOptions) {
     this.slots = new Semaphore(options.concurrency);
@@ -213,7 +227,7 @@ export class DeliverySender {
             errcode: null,
           },
         ]);
-        if (duplicates.size > 0) return 'taken' as const;
+        if (duplicates.size > 0) return TAKEN;
         firstCallAt ??= startedAt;
         await this.options.limiter.take();
         try {
@@ -223,12 +237,12 @@ export class DeliverySender {
           return error;
         }
       });
-      if (outcome === 'taken') {
+      if (outcome === TAKEN) {
         logger.warn(
           { deliveryId: delivery._id, attempt: n },
           'delivery call made by another runner',
         );
-        return 'taken';
+        return { kind: 'taken' };
       }
       if (outcome === null) return this.finish(delivery, { state: 'sent', channel, attempts: n });
 
@@ -331,8 +345,7 @@ export class DeliverySender {
   }
 
   private async finish(delivery: Delivery, fields: ResultFields): Promise<DeliveryOutcome> {
-    // A duplicate is a result another runner wrote first; the first result stands.
-    await this.resultInserts.insert([
+    const duplicates = await this.resultInserts.insert([
       {
         _id: delivery._id,
         week: delivery.week,
@@ -346,8 +359,15 @@ export class DeliverySender {
         finishedAt: this.options.now(),
       },
     ]);
-    this.finished += 1;
-    return 'done';
+    this.resultsWritten += 1;
+    // A duplicate is a result another runner wrote first; the first result stands.
+    if (duplicates.size > 0) return { kind: 'existing' };
+    return {
+      kind: 'written',
+      state: fields.state,
+      channel: fields.channel,
+      reason: fields.reason ?? null,
+    };
   }
 }
 

@@ -18,7 +18,10 @@ export const COURSE_PAGE = 'packages/course/detail/index';
 
 export const NOTICE_TITLE = '本周为你推荐';
 
-const EMOJI = /\p{Extended_Pictographic}|\uFE0F|\u200D/gu;
+// Pictographs, skin-tone modifiers, flags (regional indicators), keycap marks, variation
+// selector 16 and the zero-width joiner that builds emoji sequences.
+const EMOJI =
+  /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|\u20E3|\uFE0F|\u200D/gu;
 const WHITESPACE = /\s+/g;
 
 /**

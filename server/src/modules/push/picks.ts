@@ -21,6 +21,8 @@ export interface LearnerPicks {
  * PopularCoursePicks stands in until then.
  */
 export interface PickSource {
+  /** Loads what the source needs before the first batch, if anything; the run awaits it. */
+  prepare?(): Promise<void>;
   /** Yields the picks of each learner that has any, in any order. */
   picksFor(learnerIds: readonly Types.ObjectId[]): AsyncIterable<LearnerPicks>;
 }
@@ -48,6 +50,11 @@ export class PopularCoursePicks implements PickSource {
     if (candidateCount < 1 || candidateCount > MAX_CANDIDATES) {
       throw new Error(`invalid candidateCount ${candidateCount}: use 1 to ${MAX_CANDIDATES}`);
     }
+  }
+
+  async prepare(): Promise<void> {
+    this.loading ??= this.load();
+    await this.loading;
   }
 
   async *picksFor(learnerIds: readonly Types.ObjectId[]): AsyncIterable<LearnerPicks> {

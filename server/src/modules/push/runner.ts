@@ -1,7 +1,10 @@
 // One attempt at a weekly run: finish the batches an earlier attempt left open, then plan, insert
-// and send a batch of deliveries for every learner who has none this week, then write the report.
-// The caller has claimed the run (scheduler.ts); the runner renews the claim with heartbeats and
-// stops taking batches when another copy has taken the run over.
+// and send batches of deliveries for every learner who has none this week, then write the report.
+// New batches come from two passes. The first reads the official account's followers and sends
+// them template messages. The second reads all learners and sends the others a subscription
+// message or an in-app notice, skipping the followers by a compact set of their ids, so no map of
+// 420,000 openids is held in memory. The caller has claimed the run (scheduler.ts); the runner
+// renews the claim with heartbeats and stops taking batches when another copy took the run over.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Types } from 'mongoose';
@@ -9,9 +12,11 @@ import { duplicateIndexes } from '../../db/group-insert.js';
 import type { Logger } from '../../logger.js';
 import type { PushMessageClient } from '../../wechat/push-messages.js';
 import { LearnerModel } from '../learners/learner.model.js';
+import { FollowerModel } from '../official-account/follower.model.js';
 import { loadAudience, type Audience } from './audience.js';
 import {
   DeliverySender,
+  type DeliveryOutcome,
   type DeliveryWork,
   type RateLimitPolicy,
   type RetryPolicy,
@@ -24,6 +29,7 @@ import {
   type DeliveryAttempt,
   type DeliveryResult,
 } from './delivery.model.js';
+import { LearnerIdSet } from './learner-id-set.js';
 import type { CoursePick, PickSource } from './picks.js';
 import { PushBatchModel } from './push-batch.model.js';
 import { PushRunModel } from './push-run.model.js';
@@ -91,9 +97,20 @@ export const DEFAULT_RATE_LIMIT: RateLimitPolicy = {
 /** WeChat keeps a client_msg_id for 10 minutes; 8 leaves a margin for clock differences. */
 export const DEFAULT_RESEND_WINDOW_MS = 8 * 60_000;
 
-interface LearnerRow {
-  _id: Types.ObjectId;
-  openid: string;
+/** A learner to plan a delivery for, from the follower pass or the learner pass. */
+interface SourceRow {
+  learnerId: Types.ObjectId;
+  /** Mini-program openid; null in the follower pass, which sends template messages only. */
+  openid: string | null;
+  /** Official-account openid; set in the follower pass only. */
+  followerOpenid: string | null;
+}
+
+interface BatchContext {
+  audience: Audience;
+  picks: PickSource;
+  sender: DeliverySender;
+  log: Logger;
 }
 
 export class PushRunner {
@@ -129,13 +146,13 @@ export class PushRunner {
     let progress: NodeJS.Timeout | undefined;
     try {
       const { settings } = this.options;
-      const audience = await loadAudience({
-        loadFollowers: settings.templateId !== null,
-        subscribeTemplateId: settings.subscribeTemplateId,
-      });
+      const picks = this.options.createPickSource();
+      const [audience] = await Promise.all([
+        loadAudience(settings.subscribeTemplateId),
+        picks.prepare?.(),
+      ]);
       log.info(
         {
-          followers: audience.followers.size,
           optedOut: audience.optedOut.size,
           learnersWithGrants: audience.grants.size,
           loadMs: this.now().getTime() - attemptStart.getTime(),
@@ -145,9 +162,10 @@ export class PushRunner {
       const sender = this.createSender(audience, log);
       progress = this.logProgress(sender, attemptStart, log);
       const isStopped = () => this.stopping || fence.lost;
+      const context: BatchContext = { audience, picks, sender, log };
 
       await this.finishOpenBatches(run, sender, isStopped, log);
-      await this.sendNewBatches(run, audience, sender, isStopped);
+      await this.sendNewBatches(run, context, isStopped);
       // Batches that another copy opened while this one took over are finished here.
       await this.finishOpenBatches(run, sender, isStopped, log);
       if (isStopped()) {
@@ -199,7 +217,7 @@ export class PushRunner {
     let previous = 0;
     const intervalMs = this.options.progressLogIntervalMs ?? 10_000;
     return setInterval(() => {
-      const finished = sender.finished;
+      const finished = sender.resultsWritten;
       log.info(
         {
           results: finished,
@@ -243,49 +261,79 @@ export class PushRunner {
         'push batch resumed',
       );
       await Promise.all(work.map((item) => sender.deliver(item)));
-      await this.closeBatch(batch._id, deliveries.length, log);
+      // Results written before the crash are not in memory, so the batch is counted from the
+      // database.
+      await this.closeBatch(batch._id, deliveries.length, null, log);
     }
   }
 
+  /**
+   * Sends the new batches: first the followers' template messages, then everybody else. Template
+   * messages off means no follower pass, so followers get the other channels.
+   */
   private async sendNewBatches(
     run: ClaimedRun,
-    audience: Audience,
-    sender: DeliverySender,
+    context: BatchContext,
     isStopped: () => boolean,
   ): Promise<void> {
-    const picks = this.options.createPickSource();
-    const learners = LearnerModel.find({}, { _id: 1, openid: 1 })
-      .lean<LearnerRow[]>()
-      .cursor({ batchSize: 1_000 });
-    const batches = chunks(learners, this.options.batchSize ?? 500);
-    let seq = 0;
-    const log = this.options.logger.child({ week: run.week, runId: run.runId });
+    const sequence = { next: 1 };
+    const followed = new LearnerIdSet();
+    if (this.options.settings.templateId !== null) {
+      const followers = FollowerModel.find({ following: true }, { learnerId: 1, openid: 1, _id: 0 })
+        .lean()
+        .cursor({ batchSize: 1_000 });
+      const rows = async function* (): AsyncGenerator<SourceRow> {
+        for await (const follower of followers) {
+          if (!follower.learnerId) continue;
+          followed.add(follower.learnerId);
+          yield { learnerId: follower.learnerId, openid: null, followerOpenid: follower.openid };
+        }
+      };
+      try {
+        await this.sendBatches(run, rows(), sequence, context, isStopped);
+      } finally {
+        await followers.close();
+      }
+      if (isStopped()) return;
+    }
+    followed.seal();
 
+    const learners = LearnerModel.find({}, { _id: 1, openid: 1 })
+      .lean<{ _id: Types.ObjectId; openid: string }[]>()
+      .cursor({ batchSize: 1_000 });
+    const rows = async function* (): AsyncGenerator<SourceRow> {
+      for await (const learner of learners) {
+        if (followed.has(learner._id)) continue;
+        yield { learnerId: learner._id, openid: learner.openid, followerOpenid: null };
+      }
+    };
+    try {
+      await this.sendBatches(run, rows(), sequence, context, isStopped);
+    } finally {
+      await learners.close();
+    }
+  }
+
+  /** Sends the rows in batches, several batches at a time, until the rows end or the run stops. */
+  private async sendBatches(
+    run: ClaimedRun,
+    rows: AsyncIterable<SourceRow>,
+    sequence: { next: number },
+    context: BatchContext,
+    isStopped: () => boolean,
+  ): Promise<void> {
+    const batches = chunks(rows, this.options.batchSize ?? 500);
     // Concurrent next() calls on one async generator are queued, so each worker gets its own batch.
     const worker = async () => {
       for (;;) {
         if (isStopped()) return;
         const next = await batches.next();
         if (next.done === true) return;
-        seq += 1;
-        await this.sendNewBatch(
-          run,
-          `${run.runId.toHexString()}:${run.attempt}:${seq}`,
-          next.value,
-          {
-            audience,
-            picks,
-            sender,
-            log,
-          },
-        );
+        const batch = `${run.runId.toHexString()}:${run.attempt}:${sequence.next++}`;
+        await this.sendNewBatch(run, batch, next.value, context);
       }
     };
-    try {
-      await Promise.all(Array.from({ length: this.options.batchesInFlight ?? 3 }, worker));
-    } finally {
-      await learners.close();
-    }
+    await Promise.all(Array.from({ length: this.options.batchesInFlight ?? 3 }, worker));
   }
 
   /**
@@ -296,11 +344,11 @@ export class PushRunner {
   private async sendNewBatch(
     run: ClaimedRun,
     batch: string,
-    learners: LearnerRow[],
-    context: { audience: Audience; picks: PickSource; sender: DeliverySender; log: Logger },
+    rows: SourceRow[],
+    context: BatchContext,
   ): Promise<void> {
     const picked = new Map<string, CoursePick>();
-    for await (const entry of context.picks.picksFor(learners.map((learner) => learner._id))) {
+    for await (const entry of context.picks.picksFor(rows.map((row) => row.learnerId))) {
       const first = entry.picks[0];
       if (first !== undefined) picked.set(entry.learnerId.toHexString(), first);
     }
@@ -312,8 +360,8 @@ export class PushRunner {
       state: 'open',
       createdAt,
     });
-    const planned = learners.map((learner) =>
-      this.plan(run, batch, learner, context.audience, picked, createdAt),
+    const planned = rows.map((row) =>
+      this.plan(run, batch, row, context.audience, picked, createdAt),
     );
     const inserted = await insertNew(planned);
     if (inserted.length === 0) {
@@ -321,26 +369,26 @@ export class PushRunner {
       await PushBatchModel.deleteOne({ _id: batch });
       return;
     }
-    await Promise.all(
+    const outcomes = await Promise.all(
       inserted.map((delivery) => context.sender.deliver({ delivery, attempts: [], grantId: null })),
     );
-    await this.closeBatch(batch, inserted.length, context.log);
+    await this.closeBatch(batch, inserted.length, outcomes, context.log);
   }
 
-  /** Chooses the learner's channel: template if they follow, else subscription if granted, else in-app. */
+  /** Chooses the channel: template for a follower, else subscription if granted, else in-app. */
   private plan(
     run: ClaimedRun,
     batch: string,
-    learner: LearnerRow,
+    row: SourceRow,
     audience: Audience,
     picked: Map<string, CoursePick>,
     createdAt: Date,
   ): Delivery {
-    const key = learner._id.toHexString();
+    const key = row.learnerId.toHexString();
     const delivery: Delivery = {
       _id: new Types.ObjectId(),
       week: run.week,
-      learnerId: learner._id,
+      learnerId: row.learnerId,
       runId: run.runId,
       batch,
       channel: null,
@@ -361,16 +409,12 @@ export class PushRunner {
       delivery.courseId = pick.courseId;
       delivery.courseTitle = pick.title;
       delivery.pickReason = pick.reason;
-      const followerOpenid = audience.followers.get(key);
-      if (followerOpenid !== undefined && this.options.settings.templateId !== null) {
+      if (row.followerOpenid !== null) {
         delivery.channel = 'template';
-        delivery.openid = followerOpenid;
-      } else if (
-        this.options.settings.subscribeTemplateId !== null &&
-        (audience.grants.get(key)?.length ?? 0) > 0
-      ) {
+        delivery.openid = row.followerOpenid;
+      } else if (row.openid !== null && (audience.grants.get(key)?.length ?? 0) > 0) {
         delivery.channel = 'subscription';
-        delivery.openid = learner.openid;
+        delivery.openid = row.openid;
       } else {
         delivery.channel = 'in_app';
       }
@@ -378,21 +422,34 @@ export class PushRunner {
     return delivery;
   }
 
-  /** Marks the batch done with its counts once every delivery has a result. */
-  private async closeBatch(batch: string, deliveries: number, log: Logger): Promise<void> {
-    const results = await DeliveryResultModel.find(
-      { batch },
-      { state: 1, channel: 1, reason: 1 },
-    ).lean<DeliveryResult[]>();
-    if (results.length < deliveries) {
-      log.warn(
-        { batch, deliveries, results: results.length },
-        'push batch left open: another copy is finishing some deliveries',
-      );
-      return;
-    }
+  /**
+   * Marks the batch done with its counts once every delivery has a result. The counts come from
+   * `outcomes` when this runner wrote every result, else from the stored results.
+   */
+  private async closeBatch(
+    batch: string,
+    deliveries: number,
+    outcomes: DeliveryOutcome[] | null,
+    log: Logger,
+  ): Promise<void> {
     const counts = emptyCounts();
-    for (const result of results) countResult(counts, result);
+    const written = outcomes?.every((outcome) => outcome.kind === 'written') ?? false;
+    if (written) {
+      for (const outcome of outcomes!) if (outcome.kind === 'written') countResult(counts, outcome);
+    } else {
+      const results = await DeliveryResultModel.find(
+        { batch },
+        { state: 1, channel: 1, reason: 1 },
+      ).lean<DeliveryResult[]>();
+      if (results.length < deliveries) {
+        log.warn(
+          { batch, deliveries, results: results.length },
+          'push batch left open: another copy is finishing some deliveries',
+        );
+        return;
+      }
+      for (const result of results) countResult(counts, result);
+    }
     await PushBatchModel.updateOne(
       { _id: batch },
       { $set: { state: 'done', doneAt: this.now(), counts } },

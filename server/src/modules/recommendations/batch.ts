@@ -117,6 +117,11 @@ export interface PushCoursePick extends Omit<BatchPick, 'courseId'> {
   title: string;
 }
 
+export interface PushLearnerPicks {
+  learnerId: Types.ObjectId;
+  picks: PushCoursePick[];
+}
+
 /**
  * Everything the batch needs in memory: the model and compact per-learner tables of groups,
  * histories and progress (about 25 MB at 600,000 learners with 3 courses each, measured by
@@ -179,12 +184,26 @@ export class RecommendationBatch {
   }
 
   /**
-   * The weekly push's PickSource (push/picks.ts): yields the picks of each learner that has any.
-   * Each course pick carries its title, as the push's message names the first pick.
+   * Returns a PickSource for the weekly push (push/picks.ts) that loads the batch on its first
+   * call, so the push can create it synchronously and pay for the load only when it sends.
    */
-  async *picksFor(
-    learnerIds: readonly Types.ObjectId[],
-  ): AsyncIterable<{ learnerId: Types.ObjectId; picks: PushCoursePick[] }> {
+  static lazyPickSource(options: BatchOptions): {
+    picksFor(learnerIds: readonly Types.ObjectId[]): AsyncIterable<PushLearnerPicks>;
+  } {
+    let loading: Promise<RecommendationBatch> | undefined;
+    return {
+      async *picksFor(learnerIds) {
+        loading ??= RecommendationBatch.load(options);
+        yield* (await loading).picksFor(learnerIds);
+      },
+    };
+  }
+
+  /**
+   * Yields the picks of each learner that has any, as the weekly push's PickSource (push/picks.ts)
+   * expects. Each course pick carries its title, because the push's message names the first pick.
+   */
+  async *picksFor(learnerIds: readonly Types.ObjectId[]): AsyncIterable<PushLearnerPicks> {
     for (const learnerId of learnerIds) {
       const picks = this.picksOf(learnerId.toHexString());
       if (picks.length === 0) continue;

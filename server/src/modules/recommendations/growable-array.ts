@@ -1,6 +1,6 @@
 type NumberArray = Int32Array | Uint32Array | Float64Array | Uint8Array;
 
-/** A typed array that doubles its capacity as values are pushed, for counts not known in advance. */
+/** A typed array that doubles its capacity as values are pushed, for counts not known up front. */
 export class GrowableArray<A extends NumberArray> {
   private values: A;
   private size = 0;

@@ -182,9 +182,9 @@ export class LearnerHistoryTable extends SortedKeys {
   }
 
   /**
-   * Sorts collected enrolment and completion rows into a table, one item per learner and course:
-   * completed when any row is a completion, at the earliest enrolment (a completion's time counts only
-   * when the course has no enrolment).
+   * Sorts collected enrolment and completion rows into a table, one item per learner and course.
+   * An item is completed when any of its rows is a completion. Its time is the earliest enrolment,
+   * or the completion's time when the course has no enrolment.
    */
   static fromRows(rows: LearnerHistoryRows): LearnerHistoryTable {
     const table = new LearnerHistoryTable();

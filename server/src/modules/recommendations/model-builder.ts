@@ -276,7 +276,7 @@ export class RecommendationModelBuilder {
     };
   }
 
-  /** Assignments by unit index, post-specific ones first; assignments of unknown courses are dropped. */
+  /** Groups assignments by unit index, post-specific ones first, dropping unknown courses. */
   private resolveAssignments(): (ModelAssignment[] | undefined)[] {
     const byUnit: (ModelAssignment[] | undefined)[] = [];
     for (const assignment of this.assignments) {

@@ -35,7 +35,7 @@ const READ_AHEAD = 2 * CURSOR_BATCH_SIZE;
 export interface DatabaseBuildOptions {
   now: Date;
   logger: Logger;
-  /** Keep the per-learner tables that the batch needs; the API reads one learner at a time instead. */
+  /** Keeps the per-learner tables that the batch needs. The API reads one learner at a time. */
   keepLearnerTables?: boolean;
   settings?: Partial<ModelSettings>;
 }

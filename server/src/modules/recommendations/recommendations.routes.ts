@@ -12,7 +12,7 @@ export const RECOMMENDATIONS_SHOWN = 5;
 const MAX_PER_CATEGORY = 2;
 /** Extra picks asked for, to replace picks of courses unpublished since the model was built. */
 const SPARE_PICKS = 3;
-/** The first request of a server copy waits this long for the first model build, then gets a 503. */
+/** The first request of a server copy waits this long for the first model build, then gets 503. */
 const FIRST_BUILD_WAIT_MS = 10_000;
 
 export function createRecommendationsRouter(deps: AppDeps): Router {

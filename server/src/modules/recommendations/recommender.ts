@@ -2,7 +2,8 @@
 //
 // Order of the list:
 // 1. required courses of the learner's unit and post that are not completed, earliest due first;
-// 2. up to MAX_CONTINUE_PICKS courses in progress, most recently studied first, with the next lesson;
+// 2. up to MAX_CONTINUE_PICKS courses in progress, most recently studied first, each with its next
+//    lesson;
 // 3. other courses the learner has neither enrolled in nor completed, by the weighted sum of
 //    SIGNAL_WEIGHTS, at most `maxPerCategory` per category unless too few other courses remain.
 // Each pick's reason comes from its strongest signal that can be shown (reasons.ts).
@@ -70,7 +71,7 @@ export interface SignalWeights {
 
 /**
  * Peers count most because learners of one unit and post share duties and assignments. Each of
- * the first three signals is scaled to [0, 1] per learner before weighting (see NORMALISATION_FLOOR).
+ * the first three signals is scaled to [0, 1] per learner before weighting (NORMALISATION_FLOOR).
  * NOTE: the weights were set by judgment and checked, not fitted, on the offline evaluation
  * (scripts/bench/recommendations-eval.ts).
  */
@@ -91,7 +92,7 @@ const NORMALISATION_FLOOR = { peers: 0.05, alsoTaken: 0.05, similar: 0.1 } as co
 export const REQUIRED_SCORE = 100;
 export const CONTINUE_SCORE = 50;
 export const MAX_CONTINUE_PICKS = 2;
-/** Pseudo-learners by which a group's share is pulled toward its unit's, and a unit's toward all. */
+/** Pseudo-learners that pull a group's share toward its unit's, and a unit's toward everyone's. */
 const SMOOTHING_LEARNERS = 20;
 /** A peers reason needs this many learners of the unit, so it never names a single colleague. */
 const MIN_PEERS_FOR_REASON = 2;

@@ -19,7 +19,7 @@ export interface ContentNeighbourOptions {
   minScore?: number;
 }
 
-/** A title word counts this many times, because a title names the topic more surely than a description. */
+/** A title word counts this many times, because a title names the topic better than a summary. */
 const TITLE_WEIGHT = 3;
 /** Terms found in more than this share of courses are dropped: they separate nothing. */
 const MAX_DOCUMENT_SHARE = 0.5;
