@@ -1,9 +1,10 @@
 // Weekly-push benchmark: starts a throwaway PostgreSQL + FerretDB (unless MONGODB_URI is set) and
-// a WeChat sandbox in a child process, seeds generated learners, followers of the official account
-// for a share of them and subscription grants for another share, then runs one weekly push through
-// the scheduler as a server copy would. Reports messages per second and the peak resident set size
-// of this process, which runs the push, sampled every 100 ms. Checks that every learner got exactly
-// one message and exits 1 otherwise. Writes nothing outside its throwaway database.
+// a WeChat sandbox in a child process, and seeds generated learners, followers of the official
+// account for a share of them and subscription grants for another share. A fresh child process
+// then runs one weekly push through the scheduler, as a server copy would. The report gives
+// messages per second and that process's peak resident set size, sampled every 100 ms. The run
+// fails with exit code 1 unless every learner got exactly one message. Writes nothing outside its
+// throwaway database.
 //
 //   node --import tsx scripts/bench/push.ts [--learners 600000] [--follower-share 0.7]
 //     [--grant-share 0.1] [--rate 5000] [--concurrency 100] [--latency-ms 0]
@@ -188,7 +189,7 @@ interface SeedCounts {
 
 /**
  * Inserts the learners in chunks: learner i follows the account when i mod 100 falls in the first
- * follower share of each hundred, and holds one subscription grant when it falls in the next
+ * follower share of each hundred, and has one subscription grant when it falls in the next
  * grant share. Followers and grants are registered in the sandbox too, as WeChat would hold them.
  */
 async function seed(options: Options, sandboxUrl: string): Promise<SeedCounts> {
@@ -452,7 +453,7 @@ function reviveReport(report: PushRunReport): PushRunReport {
   };
 }
 
-/** The push child: one weekly run through the scheduler, then the result to the parent. */
+/** Runs one weekly push through the scheduler and sends the result to the parent process. */
 async function runPush(argument: string): Promise<void> {
   const { options, mongodbUri, sandboxUrl } = JSON.parse(argument) as {
     options: Options;

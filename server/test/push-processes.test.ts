@@ -95,14 +95,14 @@ function startWorker(cron: string, overrides: Record<string, string> = {}): Work
 }
 
 async function waitFor(
-  what: string,
+  description: string,
   condition: () => boolean | Promise<boolean>,
   timeoutMs: number,
 ) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -121,7 +121,7 @@ interface TemplateSummary {
   };
 }
 
-/** A cron expression for one second in Asia/Shanghai, `secondsAhead` from now, on this date only. */
+/** Returns a cron expression for one second in Asia/Shanghai, `secondsAhead` from now, on this date only. */
 function cronAt(secondsAhead: number): string {
   const at = new Date(Date.now() + secondsAhead * 1000 + 8 * 3_600_000);
   return [

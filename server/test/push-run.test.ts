@@ -113,7 +113,7 @@ describe('weekly push channels', () => {
     await seedCourses(['数据结构']);
     const learners = await seedLearners(server, { count: 10, prefix });
     await grantOnServer(learners);
-    // Three users turned the subscription off in WeChat, so WeChat holds grants of seven.
+    // Three users turned the subscription off in WeChat, so WeChat has grants of seven only.
     await grantInSandbox(server, learners.slice(3));
 
     const report = reportOf(await runWeek49());
@@ -279,11 +279,11 @@ describe('weekly push errors', () => {
     expect(notFollowing?.result?.attempts).toBe(1);
   });
 
-  it('resends a template message whose answer was lost with the same client_msg_id', async () => {
+  it('resends a lost template response with one client_msg_id', async () => {
     nextPrefix();
     await seedCourses(['软件工程']);
     const [learner] = await seedLearners(server, { count: 1, prefix, follows: () => true });
-    // Every answer comes after the client's timeout, although WeChat delivered the message.
+    // Every response comes after the client's timeout, although WeChat delivered the message.
     await sandboxPost(server, '/sandbox/push/faults', {
       endpoint: 'template_send',
       responseDelayMs: 400,
@@ -311,7 +311,7 @@ describe('weekly push errors', () => {
     expect(summary.template.duplicatesSuppressed).toBeGreaterThanOrEqual(2);
   });
 
-  it('does not resend a subscription message whose answer was lost', async () => {
+  it('never resends a subscription message', async () => {
     nextPrefix();
     await seedCourses(['人工智能']);
     const learners = await seedLearners(server, { count: 1, prefix });
@@ -458,8 +458,8 @@ describe('weekly push resume', () => {
       channel: deliveries[index]!.channel,
       startedAt,
     });
-    // 0: never called. 1: called a minute ago, answer lost. 2: called 20 minutes ago, answer
-    // lost. 3: already sent. 4: subscription called, answer lost.
+    // 0: never called. 1: called a minute ago, response lost. 2: called 20 minutes ago, response
+    // lost. 3: already sent. 4: subscription called, response lost.
     await DeliveryAttemptModel.insertMany([
       attempt(1, new Date(now.getTime() - 60_000)),
       attempt(2, new Date(now.getTime() - 20 * 60_000)),
@@ -516,8 +516,8 @@ describe('weekly push resume', () => {
     const granted = learners.filter((_, index) => index % 3 === 0);
     await grantOnServer(granted);
     await grantInSandbox(server, granted);
-    await sandboxPost(server, '/sandbox/push/faults', { endpoint: 'template_send', delayMs: 30 });
-    await sandboxPost(server, '/sandbox/push/faults', { endpoint: 'subscribe_send', delayMs: 30 });
+    await sandboxPost(server, '/sandbox/push/faults', { endpoint: 'template_send', delayMs: 50 });
+    await sandboxPost(server, '/sandbox/push/faults', { endpoint: 'subscribe_send', delayMs: 50 });
     const now = () => afterSchedule(0, 1);
     const runDoc = await PushRunModel.create({
       job: PUSH_JOB,
@@ -530,11 +530,14 @@ describe('weekly push resume', () => {
     });
     const claimed = { runId: runDoc._id, week: '2026-W49', startedAt: now() };
     const options = { batchSize: 20, heartbeatIntervalMs: 50 };
-    const first = createTestRunner(server, now, options);
+    // Four calls at a time of 50 ms each keep the first runner busy for well over a second.
+    const first = createTestRunner(server, now, { ...options, settings: { concurrency: 4 } });
     const second = createTestRunner(server, now, options);
 
     const firstRun = first.run({ ...claimed, attempt: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    while ((await DeliveryResultModel.countDocuments()) < 10) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     // The takeover: attempt 2 becomes the current one, so the first runner's heartbeat fails
     // while its calls are still in flight.
     await PushRunModel.updateOne({ _id: runDoc._id }, { $set: { attempt: 2 } });
@@ -545,7 +548,7 @@ describe('weekly push resume', () => {
     expect(secondReport).not.toBeNull();
     expect(await DeliveryModel.countDocuments()).toBe(120);
     expect(await DeliveryResultModel.countDocuments()).toBe(120);
-    // A call whose answer the second runner could not know ends unconfirmed, never resent.
+    // A subscription call whose response the second runner could not know ends unconfirmed.
     const results = await DeliveryResultModel.find().lean();
     expect(results.every((result) => ['sent', 'unconfirmed'].includes(result.state))).toBe(true);
     const messages = [

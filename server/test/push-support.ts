@@ -83,7 +83,7 @@ export interface SeededLearner {
 
 export interface SeedOptions {
   count: number;
-  /** Prefix of every openid, unique per test so sandbox records can be told apart. */
+  /** Prefix of every openid, unique per test so each test finds its own sandbox records. */
   prefix: string;
   /** Whether learner i follows the official account. */
   follows?: (index: number) => boolean;
@@ -223,7 +223,7 @@ export interface TestRunnerOverrides extends Partial<Omit<PushRunnerOptions, 'se
   clientTimeoutMs?: number;
 }
 
-/** A runner that sends to the test server's sandbox, with small batches and short retry delays. */
+/** Creates a runner that sends to the test server's sandbox, with small batches and short retry delays. */
 export function createTestRunner(
   server: TestServer,
   now: () => Date,
@@ -258,7 +258,7 @@ export function createTestRunner(
   });
 }
 
-/** A scheduler on the default schedule (Monday 09:00 Asia/Shanghai) with the given clock. */
+/** Creates a scheduler on the default schedule (Monday 09:00 Asia/Shanghai) with the given clock. */
 export function createTestScheduler(runner: PushRunner, server: TestServer, now: () => Date) {
   return new PushScheduler({
     cronExpression: '0 9 * * 1',

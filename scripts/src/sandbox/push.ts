@@ -13,7 +13,7 @@ import type { OfficialAccountArea } from './official-account.js';
 import { wechatError, type WechatErrcode } from './wechat-errors.js';
 
 /**
- * Longest keyword value of a template message, in characters. Since 4 May 2023 WeChat shows at most
+ * Maximum length of a template keyword value, in characters. Since 4 May 2023 WeChat shows at most
  * 20 characters per keyword, drops colours, emoji, line breaks and the first and remark lines.
  */
 export const TEMPLATE_VALUE_MAX_CHARS = 20;
@@ -74,7 +74,7 @@ export interface PushFaults {
   delayMs: number;
   /**
    * Real-time wait after the request was processed and before the response is sent. A client
-   * that times out in this wait sees a failure although the message was delivered.
+   * that times out in this wait gets a failure although the message was delivered.
    */
   responseDelayMs: number;
   rules: PushFaultRule[];
@@ -94,7 +94,7 @@ export interface RecipientCounts {
 
 export interface PushSummary {
   template: RecipientCounts & {
-    /** Repeats of a client_msg_id within 10 minutes, answered without a second message. */
+    /** Repeats of a client_msg_id within 10 minutes, accepted without a second message. */
     duplicatesSuppressed: number;
     /** Accepted messages with at least one content violation. */
     messagesWithViolations: number;
@@ -185,17 +185,17 @@ function subscribeDataIsValid(data: Record<string, { value: string }>): boolean 
 function inspectKeyword(
   key: string,
   keyword: { value: string; color?: string },
-): { shown: string; violations: string[] } {
+): { displayed: string; violations: string[] } {
   const violations: string[] = [];
   if (key === 'first' || key === 'remark') violations.push(key);
   if (keyword.color !== undefined) violations.push(`color:${key}`);
-  let shown = keyword.value;
-  if (EMOJI.test(shown)) violations.push(`emoji:${key}`);
-  shown = shown.replace(EMOJI_ALL, '');
-  if (LINE_BREAK.test(shown)) violations.push(`line_break:${key}`);
-  shown = shown.replace(LINE_BREAK_ALL, '');
-  if (charCount(shown) > TEMPLATE_VALUE_MAX_CHARS) violations.push(`too_long:${key}`);
-  return { shown, violations };
+  let displayed = keyword.value;
+  if (EMOJI.test(displayed)) violations.push(`emoji:${key}`);
+  displayed = displayed.replace(EMOJI_ALL, '');
+  if (LINE_BREAK.test(displayed)) violations.push(`line_break:${key}`);
+  displayed = displayed.replace(LINE_BREAK_ALL, '');
+  if (charCount(displayed) > TEMPLATE_VALUE_MAX_CHARS) violations.push(`too_long:${key}`);
+  return { displayed, violations };
 }
 
 function noFaults(): PushFaults {
@@ -343,7 +343,7 @@ export function createPushArea(
     for (const [key, keyword] of Object.entries(request.data)) {
       const inspected = inspectKeyword(key, keyword);
       violations.push(...inspected.violations);
-      if (key !== 'first' && key !== 'remark') data[key] = inspected.shown;
+      if (key !== 'first' && key !== 'remark') data[key] = inspected.displayed;
     }
     const msgid = nextMsgid++;
     if (dedupKey !== null) clientMsgIds.set(dedupKey, { msgid, at: now });

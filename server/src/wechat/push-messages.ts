@@ -10,7 +10,7 @@ import type { AccessTokenSource } from './access-token-source.js';
 import { WechatApiError, WechatTransportError } from './api-client.js';
 import { callWithToken } from './call-with-token.js';
 
-/** Errcodes of the message APIs that the server tells apart. */
+/** Errcodes of the message APIs that the server distinguishes. */
 export const PUSH_ERRCODE = {
   systemBusy: -1,
   invalidOpenid: 40003,
@@ -20,7 +20,7 @@ export const PUSH_ERRCODE = {
   minuteQuota: 45011,
 } as const;
 
-/** Why WeChat will not deliver a message to this recipient, whatever the retries. */
+/** Reason that WeChat rejects a message to this recipient on every retry. */
 export type RecipientRejection =
   'invalid_openid' | 'not_following' | 'subscription_refused' | 'message_rejected';
 
@@ -30,7 +30,7 @@ const RECIPIENT_REJECTIONS = new Map<number, RecipientRejection>([
   [PUSH_ERRCODE.subscriptionRefused, 'subscription_refused'],
 ]);
 
-/** WeChat refused this message for good: a retry gets the same answer. */
+/** WeChat rejected this message permanently, so a retry gets the same response. */
 export class MessageRejectedError extends Error {
   constructor(
     readonly endpoint: string,
@@ -54,8 +54,8 @@ export class MessageRateLimitedError extends Error {
 }
 
 /**
- * A failure that may pass: WeChat was busy (-1), could not be reached, timed out or answered with
- * something other than its JSON. `maybeDelivered` is false only when WeChat answered with an
+ * A failure that may pass: WeChat was busy (-1), could not be reached, timed out or responded with
+ * something other than its JSON. `maybeDelivered` is false only when WeChat responded with an
  * errcode or the connection was refused, so the message surely was not sent.
  */
 export class MessageTransientError extends Error {
@@ -108,7 +108,7 @@ export interface PushMessageClientOptions {
   /** AppID whose token sends subscription messages. */
   miniProgramAppId: string;
   logger: Logger;
-  /** Most connections to WeChat kept open at once. Default: 256. */
+  /** Maximum connections to WeChat open at once. Default: 256. */
   maxSockets?: number;
 }
 
@@ -195,22 +195,22 @@ export class PushMessageClient {
   ): Promise<MessageResponse> {
     const url = new URL(path, this.options.baseUrl);
     url.searchParams.set('access_token', accessToken);
-    let answer: { status: number; text: string };
+    let response: { status: number; text: string };
     try {
-      answer = await this.request(url, payload);
+      response = await this.request(url, payload);
     } catch (error) {
       // The error names the endpoint but not the URL, which carries the access token.
       throw new MessageTransientError(endpoint, null, !isConnectionRefused(error), describe(error));
     }
     let body: MessageResponse;
     try {
-      body = JSON.parse(answer.text) as MessageResponse;
+      body = JSON.parse(response.text) as MessageResponse;
     } catch {
       throw new MessageTransientError(
         endpoint,
         null,
         true,
-        `HTTP ${answer.status} with a body that is not JSON`,
+        `HTTP ${response.status} with a body that is not JSON`,
       );
     }
     if (typeof body.errcode === 'number' && body.errcode !== 0) {
@@ -247,7 +247,7 @@ export class PushMessageClient {
       );
       const timeoutMs = this.options.timeoutMs;
       const timer = setTimeout(() => {
-        request.destroy(new Error(`no answer within ${timeoutMs} ms`));
+        request.destroy(new Error(`timed out: no response within ${timeoutMs} ms`));
       }, timeoutMs);
       function fail(error: Error): void {
         clearTimeout(timer);
@@ -259,7 +259,7 @@ export class PushMessageClient {
   }
 }
 
-/** Maps an error of a message call to the typed error that tells the caller what to do. */
+/** Maps an error of a message call to the typed error that the caller's retry decision uses. */
 export function toSendError(endpoint: string, error: unknown): MessageSendError | Error {
   if (
     error instanceof MessageTransientError ||

@@ -78,7 +78,7 @@ export interface DeliveryWork {
 
 /**
  * `written`: this sender wrote the delivery's result. `existing`: another runner wrote a result
- * first, which stands. `taken`: another runner is making the delivery's calls.
+ * first, and it is kept. `taken`: another runner is making the delivery's calls.
  */
 export type DeliveryOutcome =
   | {
@@ -167,7 +167,7 @@ export class DeliverySender {
 
   private async writeNotice(delivery: Delivery): Promise<void> {
     const subject = subjectOf(delivery);
-    // A duplicate is the notice written before a crash; one notice per delivery either way.
+    // A duplicate is the notice written before a crash, so the learner has one notice either way.
     await this.noticeInserts.insert([
       {
         learnerId: delivery.learnerId,
@@ -184,7 +184,7 @@ export class DeliverySender {
 
   /**
    * Makes the WeChat calls of a delivery until one succeeds or the outcome is final. An earlier
-   * call whose answer was lost is repeated only for template messages within the resend window,
+   * call whose response was lost is repeated only for template messages within the resend window,
    * because WeChat delivers one message per client_msg_id in that time. Otherwise the delivery
    * ends `unconfirmed`: resending could deliver a second message, and WeChat offers no lookup.
    */
@@ -360,7 +360,7 @@ export class DeliverySender {
       },
     ]);
     this.resultsWritten += 1;
-    // A duplicate is a result another runner wrote first; the first result stands.
+    // A duplicate is a result another runner wrote first, and the first result is kept.
     if (duplicates.size > 0) return { kind: 'existing' };
     return {
       kind: 'written',

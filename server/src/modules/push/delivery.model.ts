@@ -1,7 +1,7 @@
 // The weekly message to one learner, kept as append-only records: the delivery (written before
 // anything is sent), one attempt per call to WeChat (written before the call) and the result
 // (written after the last call). The state is the latest record: pending without attempts,
-// sending while the last attempt has no answer, then the result's state. Updating one record
+// sending while the last attempt has no response, then the result's state. Updating one record
 // instead would cost a read and a write per state change on FerretDB v1, about 1 ms each, which a
 // 600,000-learner run at 1,000 messages per second cannot afford (docs/decisions.md).
 import { Schema, model, type Types } from 'mongoose';
@@ -61,7 +61,7 @@ export const DeliveryModel = model<Delivery>('Delivery', deliverySchema);
 /**
  * One call to WeChat for a delivery, inserted before the call. Its unique `_id`
  * (`<deliveryId>:<n>`) lets one caller make call n, even when two server copies resume the same
- * batch. `notSent` is set when the call surely sent nothing: WeChat answered with an errcode, or
+ * batch. `notSent` is set when the call surely sent nothing: WeChat responded with an errcode, or
  * the connection was refused. A last attempt without it may have delivered the message.
  */
 const deliveryAttemptSchema = new Schema(
@@ -103,14 +103,14 @@ const deliveryResultSchema = new Schema(
     learnerId: { type: Schema.Types.ObjectId, required: true },
     batch: { type: String, required: true },
     /**
-     * `unconfirmed` means a call may have reached WeChat but its answer was lost, and sending
+     * `unconfirmed` means a call may have reached WeChat but its response was lost, and sending
      * again could deliver a second message (docs/decisions.md).
      */
     state: { type: String, enum: RESULT_STATES, required: true },
     /** Channel that was used, or null when nothing was sent. */
     channel: { type: String, enum: [...DELIVERY_CHANNELS, null], default: null },
     errcode: { type: Number, default: null },
-    /** Why it was skipped, failed or is unconfirmed, such as `opted_out` or `subscription_refused`. */
+    /** Reason it was skipped, failed or is unconfirmed, such as `opted_out` or `subscription_refused`. */
     reason: { type: String, default: null },
     attempts: { type: Number, required: true },
     finishedAt: { type: Date, required: true },

@@ -1,9 +1,9 @@
-// What the weekly message says on each channel. Template messages follow WeChat's rules since
+// Content of the weekly message on each channel. Template messages follow WeChat's rules since
 // 4 May 2023: no colours, no first or remark line, no emoji or line breaks, and at most 20
 // characters per keyword. Subscription-message `thing` keywords have the same 20-character limit.
 import type { MessageData } from '../../wechat/push-messages.js';
 
-/** Longest keyword value of a template message and of a `thing` keyword, in characters. */
+/** Maximum length of a template keyword value and of a `thing` keyword, in characters. */
 export const KEYWORD_MAX_CHARS = 20;
 
 /**

@@ -5,7 +5,7 @@ import { EnrolmentModel } from '../catalog/enrolment.model.js';
 export interface CoursePick {
   courseId: Types.ObjectId;
   title: string;
-  /** Why the course was picked, shown to the learner (Chinese). */
+  /** Reason for the pick, shown to the learner (Chinese). */
   reason: string;
 }
 
@@ -16,7 +16,7 @@ export interface LearnerPicks {
 }
 
 /**
- * Courses picked for learners. The push asks for one batch of learners at a time and sends no
+ * Courses picked for learners. The push requests the picks of one batch of learners at a time and sends no
  * message to a learner without picks. The recommendations module is to provide the real source;
  * PopularCoursePicks stands in until then.
  */

@@ -58,7 +58,7 @@ export async function setPushOptOut(
   try {
     await PushOptOutModel.create({ learnerId, optedOutAt: now });
   } catch (error) {
-    // Opted out already; the first time stands.
+    // Opted out already, so the first time is kept.
     if (!isDuplicateKeyError(error)) throw error;
   }
   return true;

@@ -9,7 +9,7 @@ export interface PushRunCounts {
   skipped: Record<string, number>;
   /** Failed deliveries by reason, such as `subscription_refused`. */
   failed: Record<string, number>;
-  /** Deliveries whose last call may have reached WeChat without an answer; none was resent. */
+  /** Deliveries whose last call may have reached WeChat without a response, so the outcome is unknown. */
   unconfirmed: number;
 }
 

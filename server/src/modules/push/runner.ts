@@ -50,7 +50,7 @@ export interface PushSettings {
 export interface PushRunnerOptions {
   client: Pick<PushMessageClient, 'sendTemplate' | 'sendSubscribe'>;
   settings: PushSettings;
-  /** Creates the pick source of one run, so each run sees the current catalog. */
+  /** Creates the pick source of one run, so each run uses the current catalog. */
   createPickSource: () => PickSource;
   logger: Logger;
   now?: () => Date;

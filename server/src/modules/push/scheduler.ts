@@ -152,8 +152,8 @@ export class PushScheduler {
     if (!(await claimPeriod(PUSH_TAKEOVER_JOB, `${week}#${attempt}`, now))) {
       return { kind: 'running_elsewhere', week, staleInMs: this.leaseMs };
     }
-    // The claim above made this copy the only one with this attempt number; the runner's
-    // heartbeat fences off the previous owner, which stops when its attempt no longer matches.
+    // The claim above made this copy the only one with this attempt number. The previous owner
+    // stops when its heartbeat update no longer matches the run's attempt.
     await PushRunModel.updateOne(
       { _id: run._id },
       { $set: { attempt, owner: this.owner, heartbeatAt: now } },

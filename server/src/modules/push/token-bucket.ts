@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * Spaces calls to `ratePerSecond` on average with bursts of up to `burst` calls, using the
  * generic cell rate algorithm: each `take()` reserves the next free slot and waits for it, so
- * concurrent callers are served in call order. `pauseFor` holds every slot back, for a quota
- * error that tells the whole process to slow down.
+ * concurrent callers are served in call order. `pauseFor` delays every new slot, after a quota
+ * error that applies to the whole process.
  */
 export class TokenBucket {
   private readonly intervalMs: number;

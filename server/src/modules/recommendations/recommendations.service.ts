@@ -29,12 +29,11 @@ interface CachedModel {
  * use and keeps for `modelTtlMs`. After that the stale model serves requests while one rebuild
  * runs in the background. Requests wait only for a server copy's very first build.
  *
- * NOTE: at 600,000 learners and 7,000 courses the cached model keeps about 20 MiB of heap: 20.4 MiB
- * for the same data built in memory, 18.4 MiB after a database build at 100,000 learners
- * (scripts/bench/recommendations.ts). A build reads every enrolment, completion, binding and
- * employee: 415 s on FerretDB v1 at 600,000 learners on the loaded 2-core development VM, and the
- * batch process, which builds the same model, peaked at 687 MiB RSS. Until the first build ends a
- * copy responds 503, and every rebuild repeats the read, so keep the TTL long on FerretDB.
+ * NOTE: at 600,000 learners and 7,000 courses the cached model keeps about 30 MiB of heap (30.3 MiB
+ * after a database build, scripts/bench/recommendations.ts). A build reads every enrolment,
+ * completion, binding and employee: 400 to 460 s on FerretDB v1 on the loaded 2-core development
+ * VM, with a peak RSS of 636 MiB. Until the first build ends a copy responds 503, and every
+ * rebuild repeats the read, so keep the TTL long on FerretDB.
  */
 export class RecommendationService {
   private cached: CachedModel | undefined;
