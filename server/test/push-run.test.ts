@@ -16,6 +16,7 @@ import type { PushRunReport } from '../src/modules/push/runner.js';
 import type { TickOutcome } from '../src/modules/push/scheduler.js';
 import { SubscriptionGrantUseModel } from '../src/modules/push/subscription-grant.model.js';
 import { ClaimModel } from '../src/jobs/claim.model.js';
+import { RecommendationBatch } from '../src/modules/recommendations/batch.js';
 import { startTestServer, TEST_APP_ID, TEST_OA_APP_ID, type TestServer } from './harness.js';
 import {
   afterSchedule,
@@ -70,6 +71,10 @@ async function runWeek49(overrides: Parameters<typeof createTestRunner>[2] = {})
     now,
   ).tick();
   return outcome;
+}
+
+function enrolment(learnerId: Types.ObjectId, courseId: Types.ObjectId) {
+  return { learnerId, courseId, enrolledAt: afterSchedule(-3), source: 'self' };
 }
 
 function reportOf(outcome: TickOutcome): PushRunReport {
@@ -357,6 +362,39 @@ describe('weekly push content', () => {
     expect(message?.miniprogram?.pagepath).toBe(
       `packages/course/detail/index?id=${courseId!.toHexString()}&pt=${status?.delivery.clickToken}`,
     );
+  });
+  it("sends the recommender's first pick and its reason", async () => {
+    nextPrefix();
+    const courseIds = await seedCourses(['安全生产规范', '客户拜访技巧', '专卖法规解读']);
+    const learners = await seedLearners(server, { count: 4, prefix, follows: () => true });
+    // Three colleagues took the first two courses; the fourth learner has taken only the second.
+    await EnrolmentModel.insertMany([
+      ...learners
+        .slice(0, 3)
+        .flatMap((learner) =>
+          courseIds.slice(0, 2).map((courseId) => enrolment(learner.learnerId, courseId)),
+        ),
+      enrolment(learners[3]!.learnerId, courseIds[1]!),
+    ]);
+    const now = afterSchedule(0, 1);
+    const expected = await RecommendationBatch.load({ logger: server.deps.logger, now });
+
+    const report = reportOf(
+      await runWeek49({
+        createPickSource: () =>
+          RecommendationBatch.lazyPickSource({ logger: server.deps.logger, now }),
+      }),
+    );
+
+    const messages = await templateMessagesOf(server, prefix);
+    expect(report.counts.sent).toBe(4);
+    expect(messages).toHaveLength(4);
+    const fourth = messages.find((message) => message.touser === learners[3]!.followerOpenid);
+    const [pick] = expected.picksOf(learners[3]!.learnerId.toHexString());
+    expect(pick?.courseId).not.toBe(courseIds[1]!.toHexString());
+    expect(fourth?.miniprogram?.pagepath).toContain(`id=${pick!.courseId}&`);
+    expect(fourth?.data.thing2).toBe(pick!.reason);
+    expect(fourth?.data.thing2).not.toBe('同事们都在学的热门课程');
   });
 });
 

@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../app.js';
 import { PushMessageClient } from '../../wechat/push-messages.js';
-import { PopularCoursePicks } from './picks.js';
+import { RecommendationBatch } from '../recommendations/batch.js';
 import { PushRunner } from './runner.js';
 import { PushScheduler } from './scheduler.js';
 
@@ -32,7 +32,6 @@ export function startPushJob(deps: AppDeps): { stop(): void } | null {
     miniProgramAppId: config.WECHAT_APP_ID,
     logger,
   });
-  // TODO: switch to the recommendations module's pick source once it implements PickSource.
   const runner = new PushRunner({
     client,
     settings: {
@@ -42,7 +41,9 @@ export function startPushJob(deps: AppDeps): { stop(): void } | null {
       ratePerSecond: config.PUSH_RATE_PER_SECOND,
       concurrency: config.PUSH_CONCURRENCY,
     },
-    createPickSource: () => new PopularCoursePicks(),
+    // A fresh model each run, as of the run's start: this week's enrolments and due dates count.
+    createPickSource: () =>
+      RecommendationBatch.lazyPickSource({ logger, now: (deps.now ?? (() => new Date()))() }),
     logger,
     now: deps.now,
   });

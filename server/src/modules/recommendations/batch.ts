@@ -184,14 +184,20 @@ export class RecommendationBatch {
   }
 
   /**
-   * Returns a PickSource for the weekly push (push/picks.ts) that loads the batch on its first
-   * call, so the push can create it synchronously and pay for the load only when it sends.
+   * Returns a PickSource for the weekly push (push/picks.ts) that loads the batch in `prepare`,
+   * or on its first call, so the push can create it synchronously and pay for the load only when
+   * it sends.
    */
   static lazyPickSource(options: BatchOptions): {
+    prepare(): Promise<void>;
     picksFor(learnerIds: readonly Types.ObjectId[]): AsyncIterable<PushLearnerPicks>;
   } {
     let loading: Promise<RecommendationBatch> | undefined;
     return {
+      async prepare() {
+        loading ??= RecommendationBatch.load(options);
+        await loading;
+      },
       async *picksFor(learnerIds) {
         loading ??= RecommendationBatch.load(options);
         yield* (await loading).picksFor(learnerIds);
