@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { startLocalDatabase, type LocalDatabase } from '../db/local-database.js';
 import { repoRoot } from '../db/paths.js';
+import { WEBHOOK_PATH } from '@wxlearn/server/modules/official-account/official-account.routes.js';
 import { createSandbox } from '../sandbox/app.js';
 import { runToCompletion, startChild, type ManagedChild } from './child-process.js';
 import { createLocalMerchant } from './local-pay.js';
@@ -11,6 +12,21 @@ import { createLocalMerchant } from './local-pay.js';
 /** App id and secret shared by the sandbox and the server in local runs; never WeChat's. */
 export const LOCAL_APP_ID = 'wxsandbox00000000';
 export const LOCAL_APP_SECRET = 'local-sandbox-secret-not-for-production';
+
+/**
+ * The local official account, the bot's service credential and the push templates. Like the app
+ * secret above they are known to everyone who reads this file, so they serve only the sandbox.
+ */
+export const LOCAL_OFFICIAL_ACCOUNT = {
+  appId: 'wxsandboxoa000000',
+  appSecret: 'local-sandbox-oa-secret-not-for-production',
+  originalId: 'gh_localsandbox',
+  token: 'localSandboxToken',
+  encodingAesKey: 'bG9jYWxTYW5kYm94RW5jb2RpbmdBRVNLZXkwMTIzNDU',
+} as const;
+export const LOCAL_BOT_SERVICE_TOKEN = 'local-bot-service-token-not-for-production';
+export const LOCAL_PUSH_TEMPLATE_ID = 'localWeeklyCourseTemplate';
+export const LOCAL_PUSH_SUBSCRIBE_TEMPLATE_ID = 'localWeeklyCourseSubscribe';
 
 export const h5DistDir = path.join(repoRoot, 'miniprogram', 'dist', 'h5');
 
@@ -30,6 +46,11 @@ export interface StackOptions {
   /** Roster size generated for the demo organisation. */
   employees: number;
   quiet?: boolean;
+  /**
+   * Runs the weekly push on its schedule (a run missed earlier this week starts at once), sending
+   * to the sandbox. Off unless set, so tests and benchmarks do not run it in the background.
+   */
+  weeklyPush?: boolean;
 }
 
 export interface RunningStack {
@@ -73,11 +94,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       });
     }
 
+    const port = options.port || (await freePort());
+    const oa = LOCAL_OFFICIAL_ACCOUNT;
     const merchant = createLocalMerchant(LOCAL_APP_ID);
     stops.push(async () => merchant.remove());
     const sandbox = await createSandbox({
       appId: LOCAL_APP_ID,
       appSecret: LOCAL_APP_SECRET,
+      otherApps: [{ appId: oa.appId, appSecret: oa.appSecret }],
+      officialAccountWebhook: {
+        url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
+        token: oa.token,
+        encodingAesKey: oa.encodingAesKey,
+        appId: oa.appId,
+        originalId: oa.originalId,
+      },
       payMerchant: merchant.sandboxMerchant,
     }).listen(options.sandboxPort, '127.0.0.1');
     stops.push(() => sandbox.close());
@@ -107,7 +138,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       { ...childOptions, env: { ...baseEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } },
     );
 
-    const port = options.port || (await freePort());
     const server: ManagedChild = startChild(
       'server',
       process.execPath,
@@ -125,6 +155,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           WECHAT_SANDBOX_URL: sandbox.url,
           WECHAT_DEV_LOGIN: 'true',
           ...merchant.serverEnv(sandbox.url, `http://127.0.0.1:${port}`),
+          WECHAT_OA_APP_ID: oa.appId,
+          WECHAT_OA_APP_SECRET: oa.appSecret,
+          WECHAT_OA_TOKEN: oa.token,
+          WECHAT_OA_ENCODING_AES_KEY: oa.encodingAesKey,
+          BOT_SERVICE_TOKEN: LOCAL_BOT_SERVICE_TOKEN,
+          PUSH_ENABLED: options.weeklyPush ? 'true' : 'false',
+          PUSH_TEMPLATE_ID: LOCAL_PUSH_TEMPLATE_ID,
+          PUSH_SUBSCRIBE_TEMPLATE_ID: LOCAL_PUSH_SUBSCRIBE_TEMPLATE_ID,
           H5_DIST_DIR: h5DistDir,
         },
       },

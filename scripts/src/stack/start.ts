@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     ephemeral: false,
     dataDir,
     employees: Number(process.env.DEMO_EMPLOYEES ?? 2000),
+    weeklyPush: true,
   });
 
   const banner = [
