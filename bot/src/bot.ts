@@ -96,7 +96,14 @@ export class ServiceBot {
       messageId: message.id,
       text,
     });
-    if (response.reply === null) return;
+    if (response.reply === null) {
+      // A repeat still being answered, or a rate-limited message after the first notice.
+      this.options.logger.debug(
+        { messageId: message.id, contactId: talker.id, kind: response.kind },
+        'bot sends no reply',
+      );
+      return;
+    }
     if (room) await room.say(response.reply, talker);
     else await message.say(response.reply);
     this.options.logger.info(

@@ -2,14 +2,21 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import type {
   ChannelAskRequest,
+  ChatBindingCodeResponse,
   FaqEntryView,
   HandoffListResponse,
   HandoffView,
 } from '@wxlearn/api-types';
 import { AdminGrantModel } from '@wxlearn/server/modules/admin/admin-grant.model.js';
 import { AssistantQuestionModel } from '@wxlearn/server/modules/assistant/assistant-question.model.js';
+import {
+  QUESTIONS_PER_MINUTE,
+  RATE_LIMITED_MESSAGE,
+} from '@wxlearn/server/modules/assistant/assistant.service.js';
 import { FaqEntryModel } from '@wxlearn/server/modules/assistant/faq-entry.model.js';
 import { HandoffModel } from '@wxlearn/server/modules/assistant/handoff.model.js';
+import { OTHERS_RECORDS_TEXT } from '@wxlearn/server/modules/assistant/intents.js';
+import { LegacyRecordModel } from '@wxlearn/server/modules/hours/legacy-record.model.js';
 import { EmployeeModel } from '@wxlearn/server/modules/org/employee.model.js';
 import { OrgUnitModel } from '@wxlearn/server/modules/org/org-unit.model.js';
 import { importFaqFile } from '@wxlearn/scripts/import/faq.js';
@@ -232,6 +239,89 @@ describe('service bot', () => {
     expect(failure.messageId).toBe(received.at(-1)?.id);
     const reply = await say(learner, '忘记密码怎么办');
     expect(reply).toContain('密码');
+  });
+
+  it('hands over a request with a question', async () => {
+    const learner = mocker.createContact({ name: '学员辛' });
+
+    const reply = await say(learner, '我要转人工，发票怎么开');
+
+    expect(reply).toContain('已为您转接人工客服');
+    const handoff = await HandoffModel.findOne({ senderId: learner.id }).lean();
+    expect(handoff?.question).toBe('发票怎么开');
+  });
+
+  it('sends one notice to a learner who floods', async () => {
+    const learner = mocker.createContact({ name: '学员壬' });
+    const flood = QUESTIONS_PER_MINUTE + 5;
+    for (let count = 0; count < flood; count++) learner.say('忘记密码怎么办').to(botUser);
+    await waitFor(
+      () => (sentTo(learner).length >= QUESTIONS_PER_MINUTE + 1 ? true : undefined),
+      'the answers and the notice',
+    );
+    await settle();
+
+    const texts = sentTo(learner).map((message) => message.text);
+    expect(texts).toHaveLength(QUESTIONS_PER_MINUTE + 1);
+    expect(texts.filter((text) => text === RATE_LIMITED_MESSAGE)).toHaveLength(1);
+    expect(received.filter((message) => message.talkerId === learner.id)).toHaveLength(flood);
+  });
+
+  it("answers each learner's own hours and never another's", async () => {
+    const year = Number(
+      new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(
+        new Date(),
+      ),
+    );
+    const learners = [
+      { employeeNo: 'BOT101', name: '艾学员', hours: 3.5 },
+      { employeeNo: 'BOT102', name: '鲍学员', hours: 7 },
+    ];
+    const contacts: mock.ContactMock[] = [];
+    for (const learner of learners) {
+      await EmployeeModel.create({
+        employeeNo: learner.employeeNo,
+        name: learner.name,
+        orgUnitCode: 'HQ',
+        post: '学员',
+      });
+      await LegacyRecordModel.create({
+        sourceSystem: '旧学习平台',
+        employeeNo: learner.employeeNo,
+        name: learner.name,
+        courseTitle: `${learner.name}的安全培训`,
+        completedOn: `${year}-03-01`,
+        year,
+        hours: learner.hours,
+        importedFrom: `legacy.csv:${learner.employeeNo}`,
+      });
+      const token = await server.loginAs(`bot-${learner.employeeNo}`);
+      await server.request('POST', '/api/me/binding', {
+        token,
+        body: { employeeNo: learner.employeeNo, name: learner.name },
+      });
+      const code = await server.request<ChatBindingCodeResponse>(
+        'POST',
+        '/api/me/chat-binding-code',
+        { token },
+      );
+      const contact = mocker.createContact({ name: learner.name });
+      expect(await say(contact, `绑定 ${code.body.code}`)).toContain('绑定成功');
+      contacts.push(contact);
+    }
+    const [first, second] = contacts as [mock.ContactMock, mock.ContactMock];
+
+    const firstHours = await say(first, '我今年还差多少学时');
+    const secondHours = await say(second, '我今年还差多少学时');
+    const firstAboutOther = await say(first, '鲍学员的学时');
+    const secondAboutOther = await say(second, '帮我查一下同事的学时');
+
+    expect(firstHours).toContain('已获得 3.5 学时');
+    expect(firstHours).not.toContain(' 7 学时');
+    expect(secondHours).toContain('已获得 7 学时');
+    expect(secondHours).not.toContain('3.5');
+    expect(firstAboutOther).toBe(OTHERS_RECORDS_TEXT);
+    expect(secondAboutOther).toBe(OTHERS_RECORDS_TEXT);
   });
 
   it('hands a question to an operator and back', async () => {

@@ -18,8 +18,21 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { AdminGrantModel } from '../src/modules/admin/admin-grant.model.js';
 import { AssistantQuestionModel } from '../src/modules/assistant/assistant-question.model.js';
+import {
+  QUESTIONS_PER_MINUTE,
+  RATE_LIMITED_MESSAGE,
+} from '../src/modules/assistant/assistant.service.js';
 import { ChatIdentityModel } from '../src/modules/assistant/chat-identity.model.js';
+import {
+  HANDOFF_QUESTION_ADDED_TEXT,
+  HANDOFF_QUEUED_TEXT,
+  NO_MATCH_TEXT,
+  NOT_CHINESE_TEXT,
+  PERSON_HINT_TEXT,
+} from '../src/modules/assistant/conversation.service.js';
+import { FaqEntryModel } from '../src/modules/assistant/faq-entry.model.js';
 import { HandoffModel } from '../src/modules/assistant/handoff.model.js';
+import { OTHERS_RECORDS_TEXT } from '../src/modules/assistant/intents.js';
 import { buildSearchTokens } from '../src/modules/catalog/catalog.search.js';
 import { CourseModel } from '../src/modules/catalog/course.model.js';
 import { EnrolmentModel } from '../src/modules/catalog/enrolment.model.js';
@@ -395,6 +408,32 @@ describe('intents', () => {
     );
   });
 
+  it.each([
+    '帮我查一下同事的学时',
+    '张三学时多少',
+    '小王还差多少学时',
+    '艾丽的学时',
+    '鲍勃的考试成绩',
+    '同事还有哪些必修课没学完',
+  ])("refuses someone else's records: %s", async (question) => {
+    const replies = [
+      (await channelAsk('wxid-alice', question)).body,
+      (await channelAsk('wxid-bob', question)).body,
+    ];
+
+    for (const reply of replies) {
+      expect(reply.kind).toBe('intent');
+      expect(reply.reply).toBe(OTHERS_RECORDS_TEXT);
+      expect(reply.courses).toEqual([]);
+    }
+    const texts = replies.map((reply) => reply.reply ?? '').join('\n');
+    expect(texts).not.toMatch(/\d+(\.\d)? 学时/);
+    for (const learner of [alice, bob]) {
+      expect(texts).not.toContain(learner.quizTitle);
+      expect(texts).not.toContain(learner.requiredTitle);
+    }
+  });
+
   it('keeps personal records out of group chats', async () => {
     const response = await channelAsk('wxid-alice', '我今年还差多少学时', {
       roomId: 'class-1@chatroom',
@@ -451,6 +490,70 @@ describe('handoff', () => {
     expect(item?.question).toBe('视频一直黑屏怎么回事');
     expect(item?.reason).toBe('person_request');
     expect(item?.context.at(-1)?.question).toBe('视频一直黑屏怎么回事');
+  });
+
+  it('hands over a request with a question', async () => {
+    const queued = await channelAsk('wxid-invoice', '我要转人工，发票怎么开');
+
+    expect(queued.body.kind).toBe('handoff');
+    expect(queued.body.reply).toBe(HANDOFF_QUEUED_TEXT);
+    const handoff = await HandoffModel.findById(queued.body.handoffId).lean();
+    expect(handoff?.question).toBe('发票怎么开');
+    expect(handoff?.reason).toBe('person_request');
+    const logged = await AssistantQuestionModel.find({ senderId: 'wxid-invoice' }).lean();
+    expect(logged.map((question) => question.question)).toEqual(['发票怎么开']);
+    expect(logged[0]?.askedForPerson).toBe(true);
+  });
+
+  it.each([
+    ['发票怎么开？转人工', '发票怎么开'],
+    ['转人工证书怎么下载', '证书怎么下载'],
+    ['我要人工，视频一直黑屏', '视频一直黑屏'],
+    ['找客服：忘记密码怎么办', '忘记密码怎么办'],
+  ])('finds the request anywhere in %s', async (text, question) => {
+    messageCount++;
+    const senderId = `wxid-anywhere-${messageCount}`;
+    const queued = await channelAsk(senderId, text);
+
+    expect(queued.body.kind).toBe('handoff');
+    const handoff = await HandoffModel.findById(queued.body.handoffId).lean();
+    expect(handoff?.question).toBe(question);
+  });
+
+  it('hands over a bare request in any wording', async () => {
+    await channelAsk('wxid-polite', '视频一直黑屏怎么回事');
+    const queued = await channelAsk('wxid-polite', '麻烦帮我转一下人工客服，谢谢');
+
+    expect(queued.body.kind).toBe('handoff');
+    const handoff = await HandoffModel.findById(queued.body.handoffId).lean();
+    expect(handoff?.question).toBe('视频一直黑屏怎么回事');
+    const previous = await AssistantQuestionModel.findOne({
+      senderId: 'wxid-polite',
+      question: '视频一直黑屏怎么回事',
+    }).lean();
+    expect(previous?.askedForPerson).toBe(true);
+  });
+
+  it.each(['人工智能课程有哪些', '客服电话是多少', '证书需要人工审核吗'])(
+    'does not hand over %s',
+    async (text) => {
+      messageCount++;
+      const senderId = `wxid-not-person-${messageCount}`;
+      const reply = await channelAsk(senderId, text);
+
+      expect(reply.body.kind).not.toBe('handoff');
+      expect(await HandoffModel.exists({ senderId })).toBeNull();
+    },
+  );
+
+  it('adds a stated question to a queued handoff', async () => {
+    const first = await channelAsk('wxid-follow-up', '转人工');
+    const second = await channelAsk('wxid-follow-up', '转人工，证书怎么下载');
+
+    expect(second.body.reply).toBe(HANDOFF_QUESTION_ADDED_TEXT);
+    expect(second.body.handoffId).toBe(first.body.handoffId);
+    const handoff = await HandoffModel.findById(first.body.handoffId).lean();
+    expect(handoff?.context.at(-1)?.question).toBe('证书怎么下载');
   });
 
   it('queues the second "don\'t know" in a row', async () => {
@@ -594,6 +697,87 @@ describe('handoff', () => {
     expect(failed.body.items.find((item) => item.id === id)?.deliveryError).toBe(
       'contact not found',
     );
+  });
+});
+
+describe('rate limit on chat channels', () => {
+  it('replies once per window to a flood', async () => {
+    const logStart = server.logLines.length;
+    const allowed: (string | null)[] = [];
+    for (let count = 0; count < QUESTIONS_PER_MINUTE; count++) {
+      allowed.push((await channelAsk('wxid-flood', '忘记密码怎么办')).body.kind);
+    }
+    const limited: ChannelAskResponse[] = [];
+    for (let count = 0; count < 5; count++) {
+      limited.push((await channelAsk('wxid-flood', '忘记密码怎么办')).body);
+    }
+
+    expect(allowed.every((kind) => kind === 'answer')).toBe(true);
+    expect(limited.map((reply) => reply.kind)).toEqual(Array(5).fill('rate_limited'));
+    expect(limited.map((reply) => reply.reply)).toEqual([
+      RATE_LIMITED_MESSAGE,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    const dropped = server.logLines
+      .slice(logStart)
+      .map((line) => JSON.parse(line) as { msg: string; senderId?: string; notified?: boolean })
+      .filter((line) => line.msg === 'chat message dropped by rate limit');
+    expect(dropped.map((line) => line.senderId)).toEqual(Array(5).fill('wxid-flood'));
+    expect(dropped.map((line) => line.notified)).toEqual([true, false, false, false, false]);
+  });
+
+  it('notifies again in the next window', async () => {
+    for (let count = 0; count <= QUESTIONS_PER_MINUTE; count++) {
+      await channelAsk('wxid-flood-2', '忘记密码怎么办');
+    }
+    clockMs += 61_000;
+    const kinds: (string | null)[] = [];
+    for (let count = 0; count < QUESTIONS_PER_MINUTE; count++) {
+      kinds.push((await channelAsk('wxid-flood-2', '忘记密码怎么办')).body.kind);
+    }
+    const limited = await channelAsk('wxid-flood-2', '忘记密码怎么办');
+
+    expect(kinds.every((kind) => kind === 'answer')).toBe(true);
+    expect(limited.body.reply).toBe(RATE_LIMITED_MESSAGE);
+  });
+});
+
+describe('"don\'t know" replies on chat channels', () => {
+  /** Numbered suggestion lines of a chat reply. */
+  const suggestionLines = (reply: string | null) =>
+    (reply ?? '')
+      .split('\n')
+      .filter((line) => /^\d\. /.test(line))
+      .map((line) => line.slice(3));
+
+  it.each([
+    ['English', 'how to get certificate'],
+    ['pinyin', 'zhengshu zenme xiazai'],
+  ])('list popular questions for %s', async (_label, question) => {
+    messageCount++;
+    const response = await channelAsk(`wxid-latin-${messageCount}`, question);
+
+    expect(response.body.kind).toBe('dont_know');
+    expect(response.body.reply?.startsWith(NOT_CHINESE_TEXT)).toBe(true);
+    expect(response.body.reply?.endsWith(PERSON_HINT_TEXT)).toBe(true);
+    const suggested = suggestionLines(response.body.reply);
+    expect(suggested).toHaveLength(3);
+    const password = await FaqEntryModel.findOne({ code: 'login-002' }).orFail().lean();
+    // 忘记密码怎么办 is the most answered question of this file by far (the flood tests).
+    expect(suggested[0]).toBe(password.standardQuestion);
+    const enabled = await FaqEntryModel.find({ enabled: true }).distinct('standardQuestion');
+    for (const line of suggested) expect(enabled).toContain(line);
+  });
+
+  it('keep matched suggestions in Chinese', async () => {
+    const response = await channelAsk('wxid-vague', '考试的事情');
+
+    expect(response.body.kind).toBe('dont_know');
+    expect(response.body.reply).not.toContain(NO_MATCH_TEXT);
+    expect(suggestionLines(response.body.reply).length).toBeGreaterThan(0);
   });
 });
 

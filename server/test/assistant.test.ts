@@ -111,6 +111,21 @@ describe('POST /api/assistant/ask', () => {
     expect(response.body.kind).toBe('dont_know');
   });
 
+  it('suggests popular questions for English', async () => {
+    const { token } = await newLearner();
+    const response = await askAs(token, 'how to get certificate');
+
+    expect(response.status).toBe(200);
+    expect(response.body.kind).toBe('dont_know');
+    if (response.body.kind !== 'dont_know') return;
+    expect(response.body.suggestions).toHaveLength(3);
+    const enabledIds = await FaqEntryModel.find({ enabled: true }).distinct('_id');
+    const enabledIdTexts = enabledIds.map((id) => id.toString());
+    for (const suggestion of response.body.suggestions) {
+      expect(enabledIdTexts).toContain(suggestion.entryId);
+    }
+  });
+
   it('replies politely to a question over the length limit', async () => {
     const { token } = await newLearner();
     const response = await askAs(token, '学'.repeat(MAX_QUESTION_CHARS + 1));

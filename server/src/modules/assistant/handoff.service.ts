@@ -10,10 +10,11 @@ import { conflict, notFound, validationFailed } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { CustomerServiceResult } from '../official-account/customer-service.js';
 import { AssistantQuestionModel, type AssistantQuestion } from './assistant-question.model.js';
-import { isPersonRequest, PERSON_REQUEST_WINDOW_MS } from './assistant.service.js';
+import { PERSON_REQUEST_WINDOW_MS } from './assistant.service.js';
 import { addFaqParaphrase, createFaqEntry } from './faq-admin.service.js';
 import type { FaqEntry } from './faq-entry.model.js';
 import { getFaqSnapshot } from './faq-snapshot.js';
+import { parsePersonRequest } from './handoff-request.js';
 import {
   HandoffFaqSaveModel,
   HandoffModel,
@@ -106,32 +107,65 @@ export async function followsDontKnow(asker: HandoffAsker, now: Date): Promise<b
 }
 
 /**
- * Queues a handoff for the asker, with their last exchanges as context. The question is their
- * latest question of the last PERSON_REQUEST_WINDOW_MS that was not itself a request for a person,
- * or `fallbackQuestion` when there is none. A sender has at most one queued handoff: while one is queued, it is returned with
- * `created: false`.
+ * The question a handoff carries: the one the learner wrote with the request for a person
+ * (我要转人工，发票怎么开), or a fallback used when the asker has no recent question.
+ */
+export type HandoffQuestion = { stated: string } | { fallback: string };
+
+/** Reply recorded in a queued handoff's context for a question the learner added later. */
+const ADDED_WHILE_QUEUED_REPLY = '（排队期间补充的问题）';
+
+/** Adds a question to the context of a queued handoff, so the operator sees it with the rest. */
+async function addQuestionToQueued(
+  handoff: Handoff,
+  question: string,
+  now: Date,
+  logger: Logger,
+): Promise<void> {
+  const exchange: HandoffExchangeDoc = {
+    question,
+    reply: ADDED_WHILE_QUEUED_REPLY,
+    askedAt: now,
+  };
+  await HandoffModel.updateOne(
+    { _id: handoff._id, state: 'queued' },
+    { $push: { context: exchange } },
+  );
+  logger.info({ handoffId: handoff._id }, 'question added to a queued handoff');
+}
+
+/**
+ * Queues a handoff for the asker, with their last exchanges as context. The question is the
+ * stated one, else their latest question of the last PERSON_REQUEST_WINDOW_MS that was not itself
+ * a request for a person, else the fallback. A sender has at most one queued handoff: while one is
+ * queued, it is returned with `created: false`, and a stated question is added to its context.
  */
 export async function openHandoff(
   asker: HandoffAsker,
   reason: HandoffReason,
-  fallbackQuestion: string,
+  question: HandoffQuestion,
   now: Date,
   logger: Logger,
 ): Promise<{ handoff: Handoff; created: boolean }> {
   const openKey = openKeyOf(asker.channel, asker.senderId);
   const existing = await HandoffModel.findOne({ openKey }).lean<Handoff>();
-  if (existing) return { handoff: existing, created: false };
+  if (existing) {
+    if ('stated' in question) await addQuestionToQueued(existing, question.stated, now, logger);
+    return { handoff: existing, created: false };
+  }
 
   const recent = await recentQuestions(asker, now);
   const context: HandoffExchangeDoc[] = [];
-  for (const question of [...recent].reverse()) context.push(await exchangeOf(question, logger));
+  for (const recentQuestion of [...recent].reverse()) {
+    context.push(await exchangeOf(recentQuestion, logger));
+  }
   try {
     const created = await HandoffModel.create({
       channel: asker.channel,
       senderId: asker.senderId,
       roomId: asker.roomId,
       learnerId: asker.learnerId,
-      question: recent[0]?.question ?? fallbackQuestion,
+      question: 'stated' in question ? question.stated : (recent[0]?.question ?? question.fallback),
       reason,
       context,
       state: 'queued',
@@ -326,11 +360,11 @@ export async function saveHandoffToFaq(id: string, request: SaveToFaqRequest): P
     request.mode === 'paraphrase'
       ? (request.paraphrase ?? handoff.question)
       : (request.standardQuestion ?? handoff.question);
-  // A handoff opened by a bare 转人工 carries no question worth answering from the FAQ; saving it
-  // would make every later 转人工 match that entry.
-  if (isPersonRequest(question)) {
+  // A handoff opened by a bare 转人工 carries no question worth answering from the FAQ, and a
+  // question that contains a request for a person would make later requests match that entry.
+  if (parsePersonRequest(question) !== null) {
     throw validationFailed(
-      `Handoff ${id} has only a request for a person as its question: give the question to save`,
+      `Handoff ${id} has a request for a person as its question: give the question to save`,
     );
   }
   try {

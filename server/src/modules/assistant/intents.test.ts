@@ -39,6 +39,32 @@ describe('detectIntent', () => {
   });
 
   it.each([
+    ['张三学时多少', 'my_hours'],
+    ['帮我查一下同事的学时', 'my_hours'],
+    ['小王还差多少学时', 'my_hours'],
+    ['领导今年还差多少学时', 'my_hours'],
+    ['工号10086的学时', 'my_hours'],
+    ['他的学时', 'my_hours'],
+    ['艾丽的学时', 'my_hours'],
+    ['鲍学员的学时', 'my_hours'],
+    ['张三的考试成绩', 'last_exam'],
+    ['我同事还有哪些必修课没学完', 'required_courses'],
+  ])('detects %s as about someone else', (question, about) => {
+    expect(detectIntent(question)).toEqual({ kind: 'others_records', about });
+  });
+
+  it.each([
+    '我的学时',
+    '查一下我的学时',
+    '本人学时多少',
+    '个人学时多少',
+    '高级课程的学时',
+    '之前的学时记录不见了',
+  ])('does not take %s as about someone else', (question) => {
+    expect(detectIntent(question)?.kind).not.toBe('others_records');
+  });
+
+  it.each([
     '学时',
     '学数学时注意什么',
     '学时是怎么计算的？',

@@ -24,11 +24,14 @@ export const MAX_SEARCH_COURSES = 3;
 /** Unfinished required courses a reply names at most. */
 export const MAX_LISTED_REQUIRED_COURSES = 3;
 
+/** Intents answered from the asker's own records. */
+export type PersonalIntentKind = 'my_hours' | 'required_courses' | 'last_exam';
+
 export type DetectedIntent =
-  | { kind: 'my_hours' }
-  | { kind: 'required_courses' }
-  | { kind: 'last_exam' }
-  | { kind: 'course_search'; topic: string };
+  | { kind: PersonalIntentKind }
+  | { kind: 'course_search'; topic: string }
+  /** A personal intent about someone other than the asker: 张三学时多少, 同事的考试成绩. */
+  | { kind: 'others_records'; about: PersonalIntentKind };
 
 /** The learner an intent is answered for, and whether the question came from a group chat. */
 export interface IntentAsker {
@@ -50,6 +53,10 @@ export const UNBOUND_SENDER_TEXT =
 
 export const GROUP_PERSONAL_TEXT =
   '为保护个人信息，学时、必修课和考试成绩只能在私聊中查询，请私聊我发送同样的问题。';
+
+export const OTHERS_RECORDS_TEXT =
+  '为保护个人信息，我只能查询您本人的学时、必修课和考试成绩，不能查询其他人的记录。' +
+  '如需了解同事的学习情况，请联系本单位培训管理员；查询您自己的记录，可以问"我今年还差多少学时"。';
 
 /** Returns the mini-program link of a course. */
 export function courseLink(courseId: string, title: string): CourseLink {
@@ -133,9 +140,78 @@ function searchTopic(compact: string): string | null {
   return null;
 }
 
+// The subject of a records question ends where its first records word starts: 张三|学时多少,
+// 帮我查一下同事|的学时, 小王|还差多少学时.
+const RECORDS_ANCHOR =
+  /的?(?:学时|必修|考试|测验|测试|成绩|分数|得分|考了|还差|还缺|还需|还要|还剩|还有|一共|总共|已经|目前|今年|本年|上次|上一次|最近|刚才|刚刚|没学完|未完成|没完成|学了|修了|拿了|获得|攒了)/u;
+// Request words before the subject: 帮我查一下, 请问, 看看.
+const REQUEST_PREFIX =
+  /^(?:请问|请|麻烦|帮忙|帮我|帮|替我|给我|我想|想|能不能|能否|可以|查询|查查|查一下|查下|查|看看|看一下|看下|告诉我|问一下|问下)+/u;
+const FIRST_PERSON = /^(?:我|我的|本人|自己|我自己|俺|咱)$/u;
+// Other people named by relation or pronoun. 我 before them (我同事) is part of the subject.
+const OTHER_PERSON =
+  /同事|学员|学生|老师|领导|上级|下属|手下|组员|部下|员工|同学|朋友|老公|老婆|爱人|家人|孩子|徒弟|师傅|经理|主管|老板|别人|他人|其他人|其他学员|别的学员|大家|所有人|全员|部门|他们|她们|^他|^她|^ta$|工号\d+/iu;
+// The 100 or so most common Chinese surnames, and the common two-character ones.
+const SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
+const PERSON_NAME = new RegExp(
+  `^(?:(?:[${SURNAMES}]|欧阳|司马|上官|诸葛|东方|皇甫|慕容|司徒|夏侯)\\p{Script=Han}{1,2}|[小老阿]\\p{Script=Han})$`,
+  'u',
+);
+// Characters that make a name-shaped subject a word of the question instead (高级课, 方法, 之前).
+const NOT_A_NAME =
+  /课|年|月|日|天|周|期|前|后|以|往|次|门|个|些|考|试|测|学|时|证|分|绩|级|法|台|统|司|位|频/u;
+// A possessive subject of two or three characters (艾丽的学时) is taken as a name even with a rare
+// surname, unless it is one of these words that qualify records instead of owning them.
+const NOT_AN_OWNER =
+  /^(?:所有|全部|总共|一共|合计|累计|剩余|实际|应修|已修|需要|要求|规定|当前|现在|已有|最终|最新|正式|有效|个人|我们|咱们|本单位|单位)$/u;
+
+/**
+ * Returns the personal intent that a question asks about someone else, or null. The subject
+ * before the first records word must name another person (张三, 小王, 同事, 他), and the question
+ * with 我 in place of that subject must be a personal intent. Names are recognised by common
+ * surnames or by 的 after them (艾丽的学时), so 艾丽学时多少 is missed and 小组学时 counts as a person.
+ */
+function othersRecordsIntent(compact: string): DetectedIntent | null {
+  const anchor = RECORDS_ANCHOR.exec(compact);
+  if (!anchor || anchor.index === 0) return null;
+  const subject = compact.slice(0, anchor.index).replace(REQUEST_PREFIX, '');
+  if (subject === '' || FIRST_PERSON.test(subject)) return null;
+  const possessive = anchor[0].startsWith('的') && /^\p{Script=Han}{2,3}$/u.test(subject);
+  const namesOther =
+    OTHER_PERSON.test(subject) ||
+    ((PERSON_NAME.test(subject) || (possessive && !NOT_AN_OWNER.test(subject))) &&
+      !NOT_A_NAME.test(subject));
+  if (!namesOther) return null;
+
+  const asSelf = `我${compact.slice(anchor.index)}`;
+  const about = personalIntent(asSelf, asSelf);
+  return about === null ? null : { kind: 'others_records', about };
+}
+
+/** Returns the personal intent of a question that is not a how-to question, or null. */
+function personalIntent(question: string, compact: string): PersonalIntentKind | null {
+  const words = new Set(segment(question));
+  const matches = (patterns: RegExp[]) => patterns.some((pattern) => pattern.test(compact));
+
+  if (words.has('学时') && !HOURS_FAQ_TOPICS.test(compact) && matches(MY_HOURS_PATTERNS)) {
+    return 'my_hours';
+  }
+  const examWord = ['考试', '测验', '测试', '成绩', '分数', '考了'].some((word) => words.has(word));
+  if (examWord && !EXAM_FAQ_TOPICS.test(compact) && matches(LAST_EXAM_PATTERNS)) {
+    return 'last_exam';
+  }
+  const courseWord = ['必修', '必修课', '课', '课程'].some((word) => words.has(word));
+  if (courseWord && !REQUIRED_FAQ_TOPICS.test(compact) && matches(REQUIRED_PATTERNS)) {
+    return 'required_courses';
+  }
+  return null;
+}
+
 /**
  * Returns the intent of a question, or null when the FAQ should answer it. Personal intents need
- * a key word that jieba segments as a word (学时, 必修, 考试…), so 学数学时 is not about hours.
+ * a key word that jieba segments as a word (学时, 必修, 考试…), so 学数学时 is not about hours. A
+ * personal question about someone else is `others_records`, checked before the asker's own.
  */
 export function detectIntent(question: string): DetectedIntent | null {
   const compact = compactText(question);
@@ -145,21 +221,10 @@ export function detectIntent(question: string): DetectedIntent | null {
   if (topic !== null && !HOW_TO.test(compact)) return { kind: 'course_search', topic };
   if (HOW_TO.test(compact)) return null;
 
-  const words = new Set(segment(question));
-  const matches = (patterns: RegExp[]) => patterns.some((pattern) => pattern.test(compact));
-
-  if (words.has('学时') && !HOURS_FAQ_TOPICS.test(compact) && matches(MY_HOURS_PATTERNS)) {
-    return { kind: 'my_hours' };
-  }
-  const examWord = ['考试', '测验', '测试', '成绩', '分数', '考了'].some((word) => words.has(word));
-  if (examWord && !EXAM_FAQ_TOPICS.test(compact) && matches(LAST_EXAM_PATTERNS)) {
-    return { kind: 'last_exam' };
-  }
-  const courseWord = ['必修', '必修课', '课', '课程'].some((word) => words.has(word));
-  if (courseWord && !REQUIRED_FAQ_TOPICS.test(compact) && matches(REQUIRED_PATTERNS)) {
-    return { kind: 'required_courses' };
-  }
-  return null;
+  const others = othersRecordsIntent(compact);
+  if (others !== null) return others;
+  const kind = personalIntent(question, compact);
+  return kind === null ? null : { kind };
 }
 
 /** Formats hours with at most one decimal, as learners see them: 12, 12.5. */
@@ -295,9 +360,9 @@ async function answerCourseSearch(topic: string): Promise<IntentAnswer> {
 }
 
 /**
- * Answers an intent. Personal intents need a known learner and a one-to-one chat: an unbound
- * sender gets UNBOUND_SENDER_TEXT and a group chat gets GROUP_PERSONAL_TEXT, without reading any
- * learner's records.
+ * Answers an intent. A question about someone else's records gets OTHERS_RECORDS_TEXT. Personal
+ * intents need a known learner and a one-to-one chat: an unbound sender gets UNBOUND_SENDER_TEXT
+ * and a group chat gets GROUP_PERSONAL_TEXT. None of these three reads any learner's records.
  */
 export async function answerIntent(
   intent: DetectedIntent,
@@ -305,6 +370,9 @@ export async function answerIntent(
   now: Date,
 ): Promise<IntentAnswer> {
   if (intent.kind === 'course_search') return answerCourseSearch(intent.topic);
+  if (intent.kind === 'others_records') {
+    return { intent: intent.about, text: OTHERS_RECORDS_TEXT, courses: [] };
+  }
   if (asker.inGroup) return { intent: intent.kind, text: GROUP_PERSONAL_TEXT, courses: [] };
   if (asker.learnerId === null) {
     return { intent: intent.kind, text: UNBOUND_SENDER_TEXT, courses: [] };

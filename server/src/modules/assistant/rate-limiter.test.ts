@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlidingWindowRateLimiter } from './rate-limiter.js';
+import { RejectionNotices, SlidingWindowRateLimiter } from './rate-limiter.js';
 
 describe('SlidingWindowRateLimiter', () => {
   it('allows the limit and rejects the next request', () => {
@@ -45,5 +45,34 @@ describe('SlidingWindowRateLimiter', () => {
     expect(limiter.size).toBe(3);
     // The most recent keys survive, so their limit still holds.
     expect(limiter.take('k9', 10).allowed).toBe(false);
+  });
+});
+
+describe('RejectionNotices', () => {
+  it('claims once per period', () => {
+    const notices = new RejectionNotices({ periodMs: 60_000, maxKeys: 10 });
+
+    expect(notices.claim('a', 0)).toBe(true);
+    expect(notices.claim('a', 1_000)).toBe(false);
+    expect(notices.claim('a', 59_999)).toBe(false);
+    expect(notices.claim('a', 60_000)).toBe(true);
+    expect(notices.claim('a', 60_001)).toBe(false);
+  });
+
+  it('counts keys separately', () => {
+    const notices = new RejectionNotices({ periodMs: 60_000, maxKeys: 10 });
+
+    expect(notices.claim('a', 0)).toBe(true);
+    expect(notices.claim('b', 1)).toBe(true);
+    expect(notices.claim('a', 2)).toBe(false);
+  });
+
+  it('keeps at most maxKeys keys', () => {
+    const notices = new RejectionNotices({ periodMs: 60_000, maxKeys: 3 });
+    for (let key = 0; key < 10; key++) notices.claim(`k${key}`, key);
+
+    expect(notices.size).toBe(3);
+    // The latest keys survive, so their silent period still holds.
+    expect(notices.claim('k9', 10)).toBe(false);
   });
 });

@@ -61,3 +61,43 @@ export class SlidingWindowRateLimiter {
     }
   }
 }
+
+/**
+ * Remembers, per key, until when a rejected request must get no reply, so a client that floods
+ * gets one "too fast" notice per period instead of one per rejected request. Kept in memory like
+ * SlidingWindowRateLimiter, and bounded the same way.
+ */
+export class RejectionNotices {
+  private readonly silentUntil = new Map<string, number>();
+
+  constructor(private readonly options: { periodMs: number; maxKeys: number }) {}
+
+  /**
+   * Returns true when a rejection of `key` at `nowMs` should get a notice, and
+   * starts a silent period of `periodMs`. Returns false inside that period.
+   */
+  claim(key: string, nowMs: number): boolean {
+    const until = this.silentUntil.get(key);
+    if (until !== undefined && nowMs < until) return false;
+    this.silentUntil.delete(key);
+    this.silentUntil.set(key, nowMs + this.options.periodMs);
+    if (this.silentUntil.size > this.options.maxKeys) this.evict(nowMs);
+    return true;
+  }
+
+  /** Number of keys remembered. */
+  get size(): number {
+    return this.silentUntil.size;
+  }
+
+  private evict(nowMs: number): void {
+    for (const [key, until] of this.silentUntil) {
+      if (until <= nowMs) this.silentUntil.delete(key);
+    }
+    // Map order is claim order, so the oldest silent periods go first.
+    for (const key of this.silentUntil.keys()) {
+      if (this.silentUntil.size <= this.options.maxKeys) break;
+      this.silentUntil.delete(key);
+    }
+  }
+}
