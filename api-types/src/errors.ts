@@ -34,6 +34,7 @@ export type ApiErrorId =
   | 'heartbeat_clock_ahead'
   | 'too_many_heartbeats'
   | 'too_many_sessions'
+  | 'too_many_subscription_grants'
   | 'heartbeat_clock_backwards'
   | 'rate_limited'
   | 'payload_too_large'

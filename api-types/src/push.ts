@@ -17,10 +17,19 @@ export interface SubscriptionGrantResponse {
   recorded: number;
 }
 
-/** Body of `POST /api/me/push-opt-out` and response of it and of `GET /api/me/push-opt-out`. */
+/** Body and response of `POST /api/me/push-opt-out`. */
 export interface PushOptOut {
   /** True when the learner receives no weekly course message. */
   optedOut: boolean;
+}
+
+/** Response of `GET /api/me/push-opt-out`. */
+export interface PushOptOutStatus extends PushOptOut {
+  /**
+   * Subscription-message template that the mini-program passes to wx.requestSubscribeMessage, or
+   * null when the server sends no subscription messages.
+   */
+  subscribeTemplateId: string | null;
 }
 
 /** A weekly message shown inside the mini-program. */
@@ -44,4 +53,35 @@ export interface PushOpenResponse {
   /** Mini-program page of the course, with a leading slash, for Taro.navigateTo. */
   path: string;
   courseId: string;
+}
+
+/** One weekly push run, as operators see it in `GET /api/admin/push/runs`. */
+export interface PushRunView {
+  /** ISO week of the run in the push time zone, such as `2026-W49`. */
+  week: string;
+  state: 'running' | 'completed';
+  /** 1, plus one for each time another server copy took over a stopped run. */
+  attempt: number;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  /** Final counts; null while the run is going on. */
+  counts: {
+    deliveries: number;
+    sent: number;
+    sentByChannel: Record<'template' | 'subscription' | 'in_app', number>;
+    /** Skipped deliveries by reason, such as `opted_out`. */
+    skipped: Record<string, number>;
+    /** Failed deliveries by reason, such as `subscription_refused`. */
+    failed: Record<string, number>;
+    /** Deliveries whose outcome is unknown: the call may have reached WeChat without a response. */
+    unconfirmed: number;
+  } | null;
+  /** Learners who opened the message's link (first open per delivery). */
+  opens: number;
+}
+
+/** Response of `GET /api/admin/push/runs`, newest week first. */
+export interface PushRunList {
+  items: PushRunView[];
 }

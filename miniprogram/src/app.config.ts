@@ -6,7 +6,7 @@ export default defineAppConfig({
     { root: 'packages/course', pages: ['search/index', 'detail/index'] },
     { root: 'packages/learning', pages: ['lesson/index'] },
     { root: 'packages/quiz', pages: ['quiz/index', 'result/index'] },
-    { root: 'packages/me', pages: ['hours/index'] },
+    { root: 'packages/me', pages: ['hours/index', 'notices/index'] },
   ],
   // Components are injected when a page first renders them instead of at launch.
   lazyCodeLoading: 'requiredComponents',

@@ -9,16 +9,20 @@ function withQuery(path: string, query: Record<string, string | undefined>): str
   return parts.length > 0 ? `${path}?${parts.join('&')}` : path;
 }
 
+/** Path of the course page, which pushed messages link to with `id` and the click token `pt`. */
+export const COURSE_DETAIL_PAGE = '/packages/course/detail/index';
+
 export const routes = {
   home: () => '/pages/index/index',
   me: () => '/pages/me/index',
   courseSearch: (query: { q?: string; category?: string }) =>
     withQuery('/packages/course/search/index', query),
-  courseDetail: (courseId: string) => withQuery('/packages/course/detail/index', { id: courseId }),
+  courseDetail: (courseId: string) => withQuery(COURSE_DETAIL_PAGE, { id: courseId }),
   lesson: (lessonId: string) => withQuery('/packages/learning/lesson/index', { id: lessonId }),
   quiz: (quizId: string) => withQuery('/packages/quiz/quiz/index', { id: quizId }),
   quizResult: (attemptId: string) => withQuery('/packages/quiz/result/index', { attemptId }),
   myHours: (year?: number) => withQuery('/packages/me/hours/index', { year: year?.toString() }),
+  notices: () => '/packages/me/notices/index',
 };
 
 /** Returns a decoded page parameter, or an empty string when it is missing. */

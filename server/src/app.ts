@@ -32,6 +32,7 @@ import {
   createOfficialAccountService,
   type OfficialAccountService,
 } from './modules/official-account/official-account.service.js';
+import { createPushAdminRouter } from './modules/push/push-admin.routes.js';
 import { createPushRouter } from './modules/push/push.routes.js';
 import { createQuizzesRouter } from './modules/quizzes/quizzes.routes.js';
 import { createRecommendationsRouter } from './modules/recommendations/recommendations.routes.js';
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps): Koa {
     createChatBindingRouter(deps),
     createRecommendationsRouter(deps),
     createPushRouter(deps),
+    createPushAdminRouter(deps),
   ];
   if (deps.officialAccount) routers.push(createOfficialAccountRouter(deps, deps.officialAccount));
   const botToken = deps.config.BOT_SERVICE_TOKEN;

@@ -1,14 +1,17 @@
 import { Types } from 'mongoose';
 import type {
+  ApiErrorBody,
   LearnerProfile,
   PushNoticeList,
   PushOpenResponse,
   PushOptOut,
+  PushOptOutStatus,
   SubscriptionGrantResponse,
 } from '@wxlearn/api-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryModel } from '../src/modules/push/delivery.model.js';
 import { InAppNoticeModel, PushOpenModel } from '../src/modules/push/learner-push.model.js';
+import { MAX_GRANTS_PER_WINDOW } from '../src/modules/push/push.service.js';
 import { SubscriptionGrantModel } from '../src/modules/push/subscription-grant.model.js';
 import { startTestServer, type TestServer } from './harness.js';
 import { PUSH_OVERRIDES, SUBSCRIBE_TEMPLATE_ID } from './push-support.js';
@@ -29,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('POST /api/me/subscriptions', () => {
-  it('records one grant per accepted template', async () => {
+  it('records a grant of the push template only', async () => {
     const response = await server.request<SubscriptionGrantResponse>(
       'POST',
       '/api/me/subscriptions',
@@ -47,11 +50,31 @@ describe('POST /api/me/subscriptions', () => {
     );
 
     expect(response.status).toBe(200);
-    expect(response.body.recorded).toBe(2);
+    expect(response.body.recorded).toBe(1);
     const grants = await SubscriptionGrantModel.find({ learnerId }).lean();
-    expect(grants.map((grant) => grant.templateId).sort()).toEqual(
-      [SUBSCRIBE_TEMPLATE_ID, 'thirdTemplate'].sort(),
-    );
+    expect(grants.map((grant) => grant.templateId)).toEqual([SUBSCRIBE_TEMPLATE_ID]);
+  });
+
+  it('rejects grants beyond the weekly max', async () => {
+    const flooder = await server.loginAs('push-api-grant-flooder');
+    const grant = (n: number) =>
+      server.request<ApiErrorBody>('POST', '/api/me/subscriptions', {
+        token: flooder,
+        body: {
+          requestId: `req-flood-${String(n).padStart(4, '0')}`,
+          results: { [SUBSCRIBE_TEMPLATE_ID]: 'accept' },
+        },
+      });
+    for (let n = 0; n < MAX_GRANTS_PER_WINDOW; n += 1) {
+      expect((await grant(n)).status).toBe(200);
+    }
+
+    const rejected = await grant(MAX_GRANTS_PER_WINDOW);
+    const retried = await grant(0);
+
+    expect(rejected.status).toBe(429);
+    expect(rejected.body.error.id).toBe('too_many_subscription_grants');
+    expect(retried.status).toBe(200);
   });
 
   it('records nothing new for a retried request', async () => {
@@ -110,6 +133,29 @@ describe('push opt-out', () => {
     expect(repeated.status).toBe(200);
     expect(afterOptOut.body.optedOut).toBe(true);
     expect(optIn.body.optedOut).toBe(false);
+  });
+
+  it('returns the subscription template id', async () => {
+    const response = await server.request<PushOptOutStatus>('GET', '/api/me/push-opt-out', {
+      token,
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.subscribeTemplateId).toBe(SUBSCRIBE_TEMPLATE_ID);
+  });
+
+  it('returns a null template id when none is configured', async () => {
+    const { config } = server.deps;
+    const configured = config.PUSH_SUBSCRIBE_TEMPLATE_ID;
+    config.PUSH_SUBSCRIBE_TEMPLATE_ID = undefined;
+    try {
+      const response = await server.request<PushOptOutStatus>('GET', '/api/me/push-opt-out', {
+        token,
+      });
+      expect(response.status).toBe(200);
+      expect(response.body.subscribeTemplateId).toBeNull();
+    } finally {
+      config.PUSH_SUBSCRIBE_TEMPLATE_ID = configured;
+    }
   });
 
   it('rejects a value that is not a boolean', async () => {
@@ -172,8 +218,10 @@ describe('GET /api/push/open', () => {
       createdAt: new Date(),
     });
 
-    const first = await server.request<PushOpenResponse>('GET', `/api/push/open?t=${clickToken}`);
-    const second = await server.request<PushOpenResponse>('GET', `/api/push/open?t=${clickToken}`);
+    const open = () =>
+      server.request<PushOpenResponse>('GET', `/api/push/open?t=${clickToken}`, { token });
+    const first = await open();
+    const second = await open();
 
     expect(first.status).toBe(200);
     expect(first.body).toEqual({
@@ -187,12 +235,48 @@ describe('GET /api/push/open', () => {
   });
 
   it('returns 404 for a token no delivery has', async () => {
-    const response = await server.request('GET', '/api/push/open?t=unknownToken_012345678');
+    const response = await server.request('GET', '/api/push/open?t=unknownToken_012345678', {
+      token,
+    });
     expect(response.status).toBe(404);
   });
 
   it('returns 400 for a malformed token', async () => {
-    const response = await server.request('GET', '/api/push/open?t=short');
+    const response = await server.request('GET', '/api/push/open?t=short', { token });
     expect(response.status).toBe(400);
+  });
+
+  it('opens a forwarded link without counting it', async () => {
+    const courseId = new Types.ObjectId();
+    const clickToken = 'forwardedToken_0123456';
+    const delivery = await DeliveryModel.create({
+      week: '2026-W48',
+      learnerId,
+      runId: new Types.ObjectId(),
+      batch: 'test-batch',
+      channel: 'template',
+      openid: 'oForwarder',
+      courseId,
+      courseTitle: '数据结构',
+      pickReason: '同部门 3 人在学',
+      clickToken,
+      createdAt: new Date(),
+    });
+    const colleague = await server.loginAs('push-api-colleague');
+
+    const response = await server.request<PushOpenResponse>(
+      'GET',
+      `/api/push/open?t=${clickToken}`,
+      { token: colleague },
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.body.courseId).toBe(courseId.toHexString());
+    expect(await PushOpenModel.countDocuments({ _id: delivery._id })).toBe(0);
+  });
+
+  it('rejects an open without a session', async () => {
+    const response = await server.request('GET', '/api/push/open?t=unknownToken_012345678');
+    expect(response.status).toBe(401);
   });
 });

@@ -151,6 +151,28 @@ describe('weekly push channels', () => {
     expect(templates.map((message) => message.touser)).toEqual([other!.followerOpenid]);
   });
 
+  it('skips a learner who opts out while the run sends', async () => {
+    nextPrefix();
+    await seedCourses(['编译原理']);
+    const learners = await seedLearners(server, { count: 40, prefix, follows: () => true });
+    const late = learners.at(-1)!;
+    // The sandbox answers slowly, so the opt-out lands while the first messages are on their way.
+    await sandboxPost(server, '/sandbox/push/faults', {
+      endpoint: 'template_send',
+      delayMs: 150,
+    });
+    const running = runWeek49({ optOutRefreshMs: 50, settings: { concurrency: 2 } });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await setPushOptOut(late.learnerId, true, new Date());
+
+    const report = reportOf(await running);
+
+    expect(report.counts.skipped).toEqual({ opted_out: 1 });
+    expect(report.counts.sent).toBe(39);
+    const messages = await templateMessagesOf(server, prefix);
+    expect(messages.map((message) => message.touser)).not.toContain(late.followerOpenid);
+  });
+
   it('skips learners without a pick', async () => {
     nextPrefix();
     const [courseId] = await seedCourses(['唯一课程']);
@@ -243,22 +265,45 @@ describe('weekly push errors', () => {
     );
   });
 
-  it('gives up on a quota error after the retry limit', async () => {
+  it('gives up on a minute-quota error after the retry limit', async () => {
     nextPrefix();
     await seedCourses(['概率论']);
     const [learner] = await seedLearners(server, { count: 1, prefix, follows: () => true });
     await sandboxPost(server, '/sandbox/push/faults', {
       endpoint: 'template_send',
-      errors: [{ errcode: 45009 }],
+      errors: [{ errcode: 45011 }],
     });
 
     const report = reportOf(await runWeek49());
 
     expect(report.counts.failed).toEqual({ rate_limited: 1 });
     const status = await findDeliveryStatus('2026-W49', learner!.learnerId);
-    expect(status?.result?.errcode).toBe(45009);
+    expect(status?.result?.errcode).toBe(45011);
     // The test policy allows 5 quota retries after the first call.
     expect(status?.result?.attempts).toBe(6);
+  });
+
+  it('turns the rest into in-app notices when the daily quota runs out', async () => {
+    nextPrefix();
+    await seedCourses(['离散数学']);
+    const learners = await seedLearners(server, { count: 6, prefix, follows: () => true });
+    await sandboxPost(server, '/sandbox/push/faults', {
+      endpoint: 'template_send',
+      errors: [{ errcode: 45009 }],
+    });
+
+    const report = reportOf(await runWeek49({ settings: { concurrency: 1 } }));
+
+    expect(report.counts.sent).toBe(6);
+    expect(report.counts.sentByChannel).toEqual({ template: 0, subscription: 0, in_app: 6 });
+    // Only the first call reached WeChat; the data of earlier tests is cleared after each test.
+    const attempts = await DeliveryAttemptModel.countDocuments({});
+    expect(attempts).toBe(1);
+    for (const learner of learners) {
+      expect(await InAppNoticeModel.countDocuments({ learnerId: learner.learnerId })).toBe(1);
+    }
+    expect(await templateMessagesOf(server, prefix)).toHaveLength(0);
+    expect(server.logLines.some((line) => line.includes('push daily quota used up'))).toBe(true);
   });
 
   it('records permanent errors and goes on', async () => {
@@ -282,6 +327,9 @@ describe('weekly push errors', () => {
     const notFollowing = await findDeliveryStatus('2026-W49', learners[1]!.learnerId);
     expect(notFollowing?.result?.errcode).toBe(43004);
     expect(notFollowing?.result?.attempts).toBe(1);
+    expect(server.logLines.some((line) => line.includes('push run completed with failures'))).toBe(
+      true,
+    );
   });
 
   it('resends a lost template response with one client_msg_id', async () => {

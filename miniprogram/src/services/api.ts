@@ -21,9 +21,15 @@ import type {
   MyCoursesResponse,
   MyHoursResponse,
   OrderView,
+  PushNoticeList,
+  PushOpenResponse,
+  PushOptOut,
+  PushOptOutStatus,
   QuizDetail,
   QuizPage,
   SaveAnswerRequest,
+  SubscriptionGrantRequest,
+  SubscriptionGrantResponse,
 } from '@wxlearn/api-types';
 
 import { defaultApiBaseUrl } from './env';
@@ -65,6 +71,20 @@ export function createApi(client: ApiClient) {
     /** Development H5 only: has the server make the WeChat sandbox pay the order. */
     devPayOrder: (orderId: string) =>
       client.request<DevPayOrderResponse>('POST', `/api/dev/orders/${segment(orderId)}/pay`),
+    /** Records the result of one wx.requestSubscribeMessage call. A retry must reuse its requestId. */
+    recordSubscriptionGrants: (body: SubscriptionGrantRequest) =>
+      client.request<SubscriptionGrantResponse>('POST', '/api/me/subscriptions', { body }),
+    getPushOptOut: () => client.request<PushOptOutStatus>('GET', '/api/me/push-opt-out'),
+    setPushOptOut: (optedOut: boolean) => {
+      const body: PushOptOut = { optedOut };
+      return client.request<PushOptOut>('POST', '/api/me/push-opt-out', { body });
+    },
+    /** Fetches the learner's in-app notices, newest first. */
+    listNotices: (limit?: number) =>
+      client.request<PushNoticeList>('GET', '/api/me/notices', { query: { limit } }),
+    /** Records the open of a pushed message's link, identified by its click token (`pt`). */
+    recordPushOpen: (clickToken: string) =>
+      client.request<PushOpenResponse>('GET', '/api/push/open', { query: { t: clickToken } }),
     getLesson: (lessonId: string) =>
       client.request<LessonDetail>('GET', `/api/lessons/${segment(lessonId)}`),
 

@@ -23,8 +23,10 @@ import type {
   LessonProgressView,
   MyHoursResponse,
   OrderView,
+  PushNotice,
   QuestionView,
   QuizSummary,
+  SubscribeMessageChoice,
 } from '@wxlearn/api-types';
 
 export interface RecordedRequest {
@@ -78,7 +80,36 @@ export interface FakeApi {
   orders: Map<string, FakeOrder>;
   /** Marks an order paid, as the server does when WeChat Pay notifies it. */
   markOrderPaid(orderId: string): void;
+  /** Subscription grants recorded by `POST /api/me/subscriptions`, one per accepted template. */
+  subscriptionGrants: FakeSubscriptionGrant[];
+  /** Click tokens of `GET /api/push/open` calls that matched a notice, in order, repeats included. */
+  pushOpens: string[];
   close(): Promise<void>;
+}
+
+export interface FakeSubscriptionGrant {
+  learnerId: string;
+  templateId: string;
+  requestId: string;
+}
+
+/** Subscription template id that `GET /api/me/push-opt-out` returns. */
+export const FAKE_SUBSCRIBE_TEMPLATE_ID = 'weeklyCourseSubscribe01';
+
+/** Click token in the link of every learner's in-app notice. */
+export const FAKE_NOTICE_CLICK_TOKEN = 'fakeClickToken00000001';
+
+/** Returns the one in-app notice that every learner has: a recommendation of the first course. */
+function fakeNotice(): PushNotice {
+  const courseId = '65a000000000000000000001';
+  return {
+    id: '65f000000000000000000001',
+    title: '本周为你推荐',
+    body: '《CMU 15-445：数据库系统》：同部门 12 人在学',
+    path: `/packages/course/detail/index?id=${courseId}&pt=${FAKE_NOTICE_CLICK_TOKEN}`,
+    courseId,
+    createdAt: '2026-11-30T01:00:00.000Z',
+  };
 }
 
 export interface FakeOrder {
@@ -443,6 +474,9 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
   const drops = new Map<string, number>(); // path prefix -> requests left to drop
   const learningSessions = new Map<string, FakeLearningSession>();
   const orders = new Map<string, FakeOrder>();
+  const subscriptionGrants: FakeSubscriptionGrant[] = [];
+  const pushOpens: string[] = [];
+  const optedOutLearners = new Set<string>();
   let reusedLogins = 0;
 
   function markOrderPaid(order: FakeOrder): void {
@@ -536,6 +570,16 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
       sessions.set(token, { learnerId: learner.id, revokedAs: null });
       const expiresAt = new Date(Date.now() + 3600_000).toISOString();
       return ok({ token, expiresAt, learner });
+    }
+
+    // As on the server, the open of a pushed message's link needs no session.
+    if (method === 'GET' && pathname === '/api/push/open') {
+      const token = query.get('t') ?? '';
+      if (!/^[A-Za-z0-9_-]{22}$/.test(token)) throw new HttpFailure(400, 'validation_failed');
+      const notice = fakeNotice();
+      if (token !== FAKE_NOTICE_CLICK_TOKEN) throw new HttpFailure(404, 'not_found');
+      pushOpens.push(token);
+      return ok({ path: notice.path, courseId: notice.courseId });
     }
 
     const learner = authenticate(request);
@@ -666,6 +710,44 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
         enrolledAt: myEnrolments.get(course.id),
       }));
       return ok({ items });
+    }
+    if (method === 'POST' && pathname === '/api/me/subscriptions') {
+      const { requestId, results } = (body ?? {}) as {
+        requestId?: unknown;
+        results?: Record<string, SubscribeMessageChoice>;
+      };
+      if (typeof requestId !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(requestId) || !results)
+        throw new HttpFailure(400, 'validation_failed');
+      let recorded = 0;
+      for (const [templateId, choice] of Object.entries(results)) {
+        if (choice !== 'accept') continue;
+        const repeated = subscriptionGrants.some(
+          (grant) =>
+            grant.learnerId === learner.id &&
+            grant.templateId === templateId &&
+            grant.requestId === requestId,
+        );
+        if (repeated) continue;
+        subscriptionGrants.push({ learnerId: learner.id, templateId, requestId });
+        recorded += 1;
+      }
+      return ok({ recorded });
+    }
+    if (method === 'GET' && pathname === '/api/me/push-opt-out') {
+      return ok({
+        optedOut: optedOutLearners.has(learner.id),
+        subscribeTemplateId: FAKE_SUBSCRIBE_TEMPLATE_ID,
+      });
+    }
+    if (method === 'POST' && pathname === '/api/me/push-opt-out') {
+      const optedOut = (body as { optedOut?: unknown } | undefined)?.optedOut;
+      if (typeof optedOut !== 'boolean') throw new HttpFailure(400, 'validation_failed');
+      if (optedOut) optedOutLearners.add(learner.id);
+      else optedOutLearners.delete(learner.id);
+      return ok({ optedOut });
+    }
+    if (method === 'GET' && pathname === '/api/me/notices') {
+      return ok({ items: [fakeNotice()] });
     }
     if (method === 'GET' && pathname === '/api/me/hours') {
       // Calendar years in Asia/Shanghai (UTC+8), as the server counts them.
@@ -971,6 +1053,8 @@ export async function startFakeApi(options: { staticDir?: string } = {}): Promis
     },
     learningSessions,
     orders,
+    subscriptionGrants,
+    pushOpens,
     markOrderPaid(orderId) {
       const order = orders.get(orderId);
       if (!order) throw new Error(`no fake order ${orderId}`);

@@ -159,6 +159,16 @@ export default function MePage() {
           <Text className="me-entry-arrow">›</Text>
         </View>
       )}
+      {profile && (
+        <View
+          className="card me-entry"
+          data-testid="notices-entry"
+          onClick={() => void Taro.navigateTo({ url: routes.notices() })}
+        >
+          <Text className="me-entry-title">消息通知</Text>
+          <Text className="me-entry-arrow">›</Text>
+        </View>
+      )}
       {profile && !profile.binding && <BindingForm onBound={setBound} />}
       {profile?.binding && <ChatBindingCard />}
     </View>

@@ -7,7 +7,8 @@ import { SubscriptionGrantModel, SubscriptionGrantUseModel } from './subscriptio
  * queries after reading the whole collection, so looking them up per batch of learners would read
  * each collection once per batch. Followers are not loaded: the run reads them as the source of
  * its first pass (runner.ts).
- * NOTE: an opt-out or a grant recorded after the start is seen by the next run only.
+ * Opt-outs are read again during the run (refreshOptOuts), so a learner who opts out while it
+ * sends is skipped within a refresh interval. A grant recorded after the start serves the next run.
  */
 export interface Audience {
   /** Learners who opted out, by learner id in hex. */
@@ -27,6 +28,13 @@ export async function loadAudience(subscribeTemplateId: string | null): Promise<
       : loadGrants(subscribeTemplateId),
   ]);
   return { optedOut, grants };
+}
+
+/** Replaces the audience's opt-outs with the stored ones. */
+export async function refreshOptOuts(audience: Audience): Promise<void> {
+  const current = await loadOptOuts();
+  audience.optedOut.clear();
+  for (const learnerId of current) audience.optedOut.add(learnerId);
 }
 
 async function loadOptOuts(): Promise<Set<string>> {

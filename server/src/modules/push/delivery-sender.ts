@@ -31,6 +31,10 @@ import type { TokenBucket } from './token-bucket.js';
 
 /** Marks a call whose attempt another runner inserted first. */
 const TAKEN = Symbol('taken');
+/** Marks a call not made because the channel's daily quota ran out while it waited. */
+const QUOTA_SPENT = Symbol('quota spent');
+/** Marks a first call not made because the learner opted out while it waited. */
+const OPTED_OUT = Symbol('opted out');
 
 export interface RetryPolicy {
   /** Calls per delivery when WeChat is busy or unreachable, the first one included. */
@@ -40,7 +44,10 @@ export interface RetryPolicy {
 }
 
 export interface RateLimitPolicy {
-  /** Quota errors (45009, 45011) one delivery may meet before it fails as `rate_limited`. */
+  /**
+   * Minute-quota errors (45011) one delivery may meet before it fails as `rate_limited`. A daily
+   * quota error (45009) turns the delivery into an in-app notice at once.
+   */
   maxRetries: number;
   /** First pause of all sending after a quota error; it doubles up to maxDelayMs. */
   baseDelayMs: number;
@@ -108,6 +115,11 @@ export class DeliverySender {
   private readonly noticeInserts = new GroupInsert(InAppNoticeModel, 1_000, true);
   /** Results written by this sender, for progress logs. */
   resultsWritten = 0;
+  /**
+   * Channels whose daily quota (45009) ran out in this run. WeChat resets the quota at midnight, so
+   * the rest of their deliveries become in-app notices rather than waiting out the day.
+   */
+  private readonly quotaSpent = new Set<'template' | 'subscription'>();
 
   constructor(private readonly options: DeliverySenderOptions) {
     this.slots = new Semaphore(options.concurrency);
@@ -126,6 +138,9 @@ export class DeliverySender {
 
     let channel: DeliveryChannel = delivery.channel;
     if (channel === 'template' && this.options.templateId === null) channel = 'in_app';
+    if (channel !== 'in_app' && this.quotaSpent.has(channel) && work.attempts.length === 0) {
+      return this.fallBackToNotice(delivery, 0);
+    }
     if (channel === 'subscription') {
       const grantId = work.grantId ?? (await this.claimGrant(delivery));
       if (grantId === null) channel = 'in_app';
@@ -214,6 +229,12 @@ export class DeliverySender {
       n += 1;
       const attemptId = `${delivery._id.toHexString()}:${n}`;
       const outcome = await this.slots.run(async () => {
+        if (this.quotaSpent.has(channel)) return QUOTA_SPENT;
+        // The run reads the opt-outs again as it goes (audience.ts), and a delivery may wait here
+        // for a while, so the check is repeated before the first call.
+        if (n === 1 && this.options.audience.optedOut.has(delivery.learnerId.toHexString())) {
+          return OPTED_OUT;
+        }
         const startedAt = this.options.now();
         const duplicates = await this.attemptInserts.insert([
           {
@@ -234,9 +255,30 @@ export class DeliverySender {
           await this.send(delivery, channel);
           return null;
         } catch (error) {
+          // Marked before the slot is free, so no waiting call of the channel goes out after it.
+          if (
+            error instanceof MessageRateLimitedError &&
+            error.errcode === PUSH_ERRCODE.dailyQuota &&
+            !this.quotaSpent.has(channel)
+          ) {
+            this.quotaSpent.add(channel);
+            logger.error(
+              { channel, errcode: error.errcode },
+              'push daily quota used up: the rest of this channel gets in-app notices',
+            );
+          }
           return error;
         }
       });
+      if (outcome === QUOTA_SPENT) return this.fallBackToNotice(delivery, n - 1);
+      if (outcome === OPTED_OUT) {
+        return this.finish(delivery, {
+          state: 'skipped',
+          channel: null,
+          reason: 'opted_out',
+          attempts: 0,
+        });
+      }
       if (outcome === TAKEN) {
         logger.warn(
           { deliveryId: delivery._id, attempt: n },
@@ -258,6 +300,7 @@ export class DeliverySender {
       }
       if (error instanceof MessageRateLimitedError) {
         await this.markNotSent(attemptId, error.errcode);
+        if (error.errcode === PUSH_ERRCODE.dailyQuota) return this.fallBackToNotice(delivery, n);
         quotaErrors += 1;
         if (quotaErrors > rateLimit.maxRetries) {
           return this.finish(delivery, {
@@ -311,6 +354,17 @@ export class DeliverySender {
       );
       await sleep(delayMs);
     }
+  }
+
+  /** Writes the in-app notice of a delivery that WeChat did not send. */
+  private async fallBackToNotice(delivery: Delivery, attempts: number): Promise<DeliveryOutcome> {
+    await this.writeNotice(delivery);
+    return this.finish(delivery, {
+      state: 'sent',
+      channel: 'in_app',
+      reason: 'daily_quota',
+      attempts,
+    });
   }
 
   private mayResend(channel: 'template' | 'subscription', firstCallAt: Date | null): boolean {

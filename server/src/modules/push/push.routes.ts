@@ -3,6 +3,7 @@ import type {
   PushNoticeList,
   PushOpenResponse,
   PushOptOut,
+  PushOptOutStatus,
   SubscriptionGrantResponse,
 } from '@wxlearn/api-types';
 import type { AppDeps } from '../../app.js';
@@ -31,13 +32,24 @@ export function createPushRouter(deps: AppDeps): Router {
       ctx.request.body,
       'subscription grants',
     );
-    const recorded = await recordSubscriptionGrants(ctx.state.learnerId, requestId, results, now());
+    const recorded = await recordSubscriptionGrants(
+      ctx.state.learnerId,
+      requestId,
+      results,
+      deps.config.PUSH_SUBSCRIBE_TEMPLATE_ID ?? null,
+      now(),
+    );
     const body: SubscriptionGrantResponse = { recorded };
     ctx.body = body;
   });
 
+  // The subscription template id comes with the opt-out state, so the mini-program reads its push
+  // settings in one request.
   router.get('/me/push-opt-out', learner, async (ctx) => {
-    const body: PushOptOut = { optedOut: await isPushOptedOut(ctx.state.learnerId) };
+    const body: PushOptOutStatus = {
+      optedOut: await isPushOptedOut(ctx.state.learnerId),
+      subscribeTemplateId: deps.config.PUSH_SUBSCRIBE_TEMPLATE_ID ?? null,
+    };
     ctx.body = body;
   });
 
@@ -56,10 +68,13 @@ export function createPushRouter(deps: AppDeps): Router {
     ctx.body = body;
   });
 
-  // Opened from a message's link. The token alone identifies the delivery, so no session is needed.
-  router.get('/push/open', async (ctx) => {
+  // Opened from a message's link, by the mini-program that is signed in as some learner.
+  router.get('/push/open', learner, async (ctx) => {
     const { t } = parseInput(openQuery, ctx.query, 'push link');
-    const opened = await recordOpen(t, now());
+    const opened = await recordOpen(t, ctx.state.learnerId, now());
+    if (!opened.recorded) {
+      ctx.state.log.info({ courseId: opened.courseId }, 'push link opened by another learner');
+    }
     const body: PushOpenResponse = { path: opened.path, courseId: opened.courseId.toHexString() };
     ctx.body = body;
   });

@@ -19,3 +19,8 @@ export const noticesQuery = z.object({
 export const openQuery = z.object({
   t: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be the 22-character token of a push link'),
 });
+
+/** Query of `GET /api/admin/push/runs`. */
+export const pushRunsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});

@@ -3,8 +3,8 @@
 import type { Types } from 'mongoose';
 import type { SubscribeMessageChoice } from '@wxlearn/api-types';
 import { isDuplicateKeyError } from '../../db/errors.js';
-import { duplicateIndexes } from '../../db/group-insert.js';
-import { notFound } from '../../errors.js';
+import { trusted } from '../../db/trusted.js';
+import { ApiError, notFound } from '../../errors.js';
 import {
   DeliveryAttemptModel,
   DeliveryModel,
@@ -22,27 +22,49 @@ import {
 import { coursePagePath } from './message-content.js';
 import { SubscriptionGrantModel } from './subscription-grant.model.js';
 
+/** Grants of the subscription template that one learner may record in GRANT_WINDOW_MS. */
+export const MAX_GRANTS_PER_WINDOW = 10;
+export const GRANT_WINDOW_MS = 7 * 24 * 3_600_000;
+
 /**
- * Records one grant per accepted template of a requestSubscribeMessage call. A retry with the same
- * requestId records nothing new, because (learnerId, templateId, requestId) is unique.
+ * Records the grant of the push's subscription template (`templateId`) if the learner accepted it;
+ * other templates in the result are not ours to use and are ignored. A retry with the same requestId
+ * records nothing new, because (learnerId, templateId, requestId) is unique. The push sends one
+ * message a week, so more than MAX_GRANTS_PER_WINDOW grants in a week are rejected with 429.
  */
 export async function recordSubscriptionGrants(
   learnerId: Types.ObjectId,
   requestId: string,
   results: Record<string, SubscribeMessageChoice>,
+  templateId: string | null,
   now: Date,
 ): Promise<number> {
-  const grants = Object.entries(results)
-    .filter(([, choice]) => choice === 'accept')
-    .map(([templateId]) => ({ learnerId, templateId, requestId, grantedAt: now }));
-  if (grants.length === 0) return 0;
+  if (templateId === null || results[templateId] !== 'accept') return 0;
+  const recent = await SubscriptionGrantModel.find(
+    {
+      learnerId,
+      templateId,
+      grantedAt: trusted({ $gte: new Date(now.getTime() - GRANT_WINDOW_MS) }),
+    },
+    { requestId: 1 },
+  ).lean();
+  if (
+    recent.length >= MAX_GRANTS_PER_WINDOW &&
+    !recent.some((grant) => grant.requestId === requestId)
+  ) {
+    throw new ApiError(
+      429,
+      'too_many_subscription_grants',
+      `${recent.length} subscription grants were recorded in the last 7 days, the max allowed: ` +
+        'the weekly push sends one message a week',
+    );
+  }
   try {
-    await SubscriptionGrantModel.insertMany(grants, { ordered: false });
-    return grants.length;
+    await SubscriptionGrantModel.create({ learnerId, templateId, requestId, grantedAt: now });
+    return 1;
   } catch (error) {
-    const duplicates = duplicateIndexes(error);
-    if (duplicates === null) throw error;
-    return grants.length - duplicates.length;
+    if (isDuplicateKeyError(error)) return 0;
+    throw error;
   }
 }
 
@@ -85,10 +107,17 @@ export async function listNotices(
  */
 export async function recordOpen(
   clickToken: string,
+  learnerId: Types.ObjectId,
   now: Date,
-): Promise<{ path: string; courseId: Types.ObjectId }> {
+): Promise<{ path: string; courseId: Types.ObjectId; recorded: boolean }> {
   const delivery = await DeliveryModel.findOne({ clickToken }).lean<Delivery>();
   if (delivery === null || delivery.courseId === null) throw notFound('Push link', clickToken);
+  const result = {
+    path: `/${coursePagePath(delivery.courseId.toHexString(), clickToken)}`,
+    courseId: delivery.courseId,
+  };
+  // A forwarded link still opens the course, but only the learner it was sent to counts as an open.
+  if (!delivery.learnerId.equals(learnerId)) return { ...result, recorded: false };
   try {
     await PushOpenModel.create({
       _id: delivery._id,
@@ -100,10 +129,7 @@ export async function recordOpen(
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
   }
-  return {
-    path: `/${coursePagePath(delivery.courseId.toHexString(), clickToken)}`,
-    courseId: delivery.courseId,
-  };
+  return { ...result, recorded: true };
 }
 
 /** A learner's delivery of one week with its state derived from the append-only records. */

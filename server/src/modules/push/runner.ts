@@ -13,7 +13,7 @@ import type { Logger } from '../../logger.js';
 import type { PushMessageClient } from '../../wechat/push-messages.js';
 import { LearnerModel } from '../learners/learner.model.js';
 import { FollowerModel } from '../official-account/follower.model.js';
-import { loadAudience, type Audience } from './audience.js';
+import { loadAudience, refreshOptOuts, type Audience } from './audience.js';
 import {
   DeliverySender,
   type DeliveryOutcome,
@@ -61,6 +61,8 @@ export interface PushRunnerOptions {
   /** Interval of the run's heartbeat; keep it well under the scheduler's lease. */
   heartbeatIntervalMs?: number;
   progressLogIntervalMs?: number;
+  /** How often the run reads the opt-outs again. */
+  optOutRefreshMs?: number;
   retry?: RetryPolicy;
   rateLimit?: RateLimitPolicy;
   resendWindowMs?: number;
@@ -96,6 +98,8 @@ export const DEFAULT_RATE_LIMIT: RateLimitPolicy = {
 };
 /** WeChat keeps a client_msg_id for 10 minutes; 8 leaves a margin for clock differences. */
 export const DEFAULT_RESEND_WINDOW_MS = 8 * 60_000;
+/** How often a run reads the opt-outs again; the opt-out collection is small. */
+export const DEFAULT_OPT_OUT_REFRESH_MS = 30_000;
 
 /** A learner to plan a delivery for, from the follower pass or the learner pass. */
 interface SourceRow {
@@ -144,6 +148,7 @@ export class PushRunner {
     log.info('push run started');
 
     let progress: NodeJS.Timeout | undefined;
+    let optOutRefresh: NodeJS.Timeout | undefined;
     try {
       const { settings } = this.options;
       const picks = this.options.createPickSource();
@@ -159,6 +164,11 @@ export class PushRunner {
         },
         'push audience loaded',
       );
+      optOutRefresh = setInterval(() => {
+        refreshOptOuts(audience).catch((error: unknown) =>
+          log.warn({ err: error }, 'push opt-outs not refreshed'),
+        );
+      }, this.options.optOutRefreshMs ?? DEFAULT_OPT_OUT_REFRESH_MS);
       const sender = this.createSender(audience, log);
       progress = this.logProgress(sender, attemptStart, log);
       const isStopped = () => this.stopping || fence.lost;
@@ -176,6 +186,7 @@ export class PushRunner {
     } finally {
       clearInterval(heartbeat);
       if (progress !== undefined) clearInterval(progress);
+      if (optOutRefresh !== undefined) clearInterval(optOutRefresh);
     }
   }
 
@@ -481,7 +492,11 @@ export class PushRunner {
       durationMs,
       attemptDurationMs: finishedAt.getTime() - attemptStart.getTime(),
     };
-    log.info({ counts, openBatches, durationMs, host: os.hostname() }, 'push run completed');
+    const fields = { counts, openBatches, durationMs, host: os.hostname() };
+    // Failures such as a wrong template id (40037) fail every message of a channel, so any
+    // failure is a warning for the operator, who sees the reasons in the counts.
+    if (Object.keys(counts.failed).length > 0) log.warn(fields, 'push run completed with failures');
+    else log.info(fields, 'push run completed');
     return report;
   }
 }

@@ -1,7 +1,7 @@
 import { Button, Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
 import type { CourseDetail, EnrolmentView, LessonType } from '@wxlearn/api-types';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 
 import { courseFacts } from '../../../components/CourseCard';
 import { Markdown } from '../../../components/markdown/Markdown';
@@ -13,6 +13,7 @@ import { readParam, routes } from '../../../routes';
 import { getApi } from '../../../services/api';
 import { userMessageOf } from '../../../services/errors';
 import { isPurchaseHidden, purchaseCourse } from '../../../services/payment';
+import { recordPushOpenOnce } from '../../../services/push';
 import { formatPriceFen } from '../../../utils/format';
 import './index.scss';
 
@@ -224,8 +225,15 @@ function CourseBody({ course, onPurchased }: { course: CourseDetail; onPurchased
 }
 
 export default function CourseDetailPage() {
-  const courseId = readParam(useRouter().params, 'id');
+  const params = useRouter().params;
+  const courseId = readParam(params, 'id');
+  // Click token of a pushed message's link. Recording its open runs beside the page's own request
+  // and never shows an error.
+  const clickToken = readParam(params, 'pt');
   const course = useRemoteData(() => getApi().getCourse(courseId), [courseId]);
+  useEffect(() => {
+    if (clickToken !== '') void recordPushOpenOnce(getApi(), clickToken);
+  }, [clickToken]);
 
   return (
     <View className="page detail-page">
