@@ -12,11 +12,12 @@ import type {
 import { importCatalogDirectory } from '@wxlearn/scripts/import/catalog.js';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareCourseFields, type CourseInput } from '../src/modules/catalog/course-fields.js';
+import { prepareCourseFields } from '../src/modules/catalog/course-fields.js';
 import { CourseModel } from '../src/modules/catalog/course.model.js';
 import { EnrolmentModel } from '../src/modules/catalog/enrolment.model.js';
 import { LessonModel } from '../src/modules/catalog/lesson.model.js';
 import { QuizModel } from '../src/modules/quizzes/quiz.model.js';
+import { courseInput, createArticleCourse } from './catalog-fixtures.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 const dataDir =
@@ -33,26 +34,6 @@ let multiCourseId: string;
 let lessonIds: string[];
 let hiddenCourseId: string;
 let hiddenLessonId: string;
-
-function courseInput(
-  overrides: Partial<CourseInput> & Pick<CourseInput, 'code' | 'title'>,
-): CourseInput {
-  return {
-    category: '测试分类',
-    subcategory: null,
-    description: '用于接口测试的课程。',
-    university: null,
-    instructor: null,
-    prerequisites: null,
-    website: null,
-    difficulty: null,
-    studyTimeText: null,
-    studyHoursMin: null,
-    studyHoursMax: null,
-    published: true,
-    ...overrides,
-  };
-}
 
 /** Creates a published course with two chapters (given out of order) and three lessons, one per type. */
 async function createMultiLessonCourse(): Promise<{ courseId: string; lessonIds: string[] }> {
@@ -98,9 +79,8 @@ async function createMultiLessonCourse(): Promise<{ courseId: string; lessonIds:
 }
 
 async function createHiddenCourse(): Promise<{ courseId: string; lessonId: string }> {
-  const chapterId = new Types.ObjectId();
-  const course = await CourseModel.create({
-    ...prepareCourseFields(
+  return createArticleCourse(
+    prepareCourseFields(
       courseInput({
         code: 'TEST-HIDDEN',
         title: '未发布的数据库课程',
@@ -108,18 +88,8 @@ async function createHiddenCourse(): Promise<{ courseId: string; lessonId: strin
         published: false,
       }),
     ),
-    chapters: [{ _id: chapterId, title: '第一章', position: 1 }],
-    lessonCount: 1,
-  });
-  const lesson = await LessonModel.create({
-    courseId: course._id,
-    chapterId,
-    position: 1,
-    title: '草稿',
-    type: 'article',
-    content: { markdown: '草稿', wordCount: 2 },
-  });
-  return { courseId: course._id.toString(), lessonId: lesson._id.toString() };
+    { title: '草稿', markdown: '草稿', wordCount: 2 },
+  );
 }
 
 async function courseIdByCode(code: string): Promise<string> {

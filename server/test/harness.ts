@@ -7,7 +7,7 @@ import { createSandbox } from '@wxlearn/scripts/sandbox/app.js';
 import { createApp, createDeps, type AppDeps } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { connectDatabase, ensureIndexes } from '../src/db/connection.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, type Logger } from '../src/logger.js';
 
 export const TEST_APP_ID = 'wxtestapp0000001';
 export const TEST_APP_SECRET = 'test-app-secret-0123456789abcdef';
@@ -57,7 +57,8 @@ async function startSandbox() {
   return Object.assign(sandbox, { url: listening.url, close: listening.close });
 }
 
-function testMongoUri(): string {
+/** Returns the URI of a new, randomly named database on the server that vitest's setup started. */
+export function testMongoUri(): string {
   const base = process.env.TEST_MONGODB_URI ?? process.env.MONGODB_URI;
   if (!base) {
     throw new Error(
@@ -69,38 +70,35 @@ function testMongoUri(): string {
   return url.toString();
 }
 
-export async function startTestServer(
-  overrides: Partial<Record<keyof Config, string>> = {},
-): Promise<TestServer> {
-  const sandbox = await startSandbox();
-  const logLines: string[] = [];
-  const config = loadConfig({
+/** Returns the environment that every test server shares: test mode, dev login, the sandbox. */
+export function baseTestEnvironment(sandboxUrl: string): Partial<Record<keyof Config, string>> {
+  return {
     NODE_ENV: 'test',
     MONGODB_URI: testMongoUri(),
     WECHAT_APP_ID: TEST_APP_ID,
     WECHAT_APP_SECRET: TEST_APP_SECRET,
-    WECHAT_API_BASE_URL: sandbox.url,
-    WECHAT_SANDBOX_URL: sandbox.url,
+    WECHAT_API_BASE_URL: sandboxUrl,
+    WECHAT_SANDBOX_URL: sandboxUrl,
     WECHAT_DEV_LOGIN: 'true',
     LOG_LEVEL: 'debug',
-    ...overrides,
-  });
+  };
+}
+
+/** Creates a logger that appends every line it writes, as raw JSON text, to `logLines`. */
+export function createCapturingLogger(level: string): { logger: Logger; logLines: string[] } {
+  const logLines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
       callback();
     },
   });
-  const logger = createLogger({ level: config.LOG_LEVEL }, sink);
+  return { logger: createLogger({ level }, sink), logLines };
+}
 
-  await connectDatabase(config.MONGODB_URI, logger);
-  await ensureIndexes(logger);
-  const deps = createDeps(config, logger);
-  const server: Server = createApp(deps).listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  async function request<T>(method: string, path: string, options: RequestOptions = {}) {
+/** Returns TestServer.request for the server at `baseUrl`. */
+export function createRequest(baseUrl: string): TestServer['request'] {
+  return async <T>(method: string, path: string, options: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined = options.rawBody;
@@ -108,7 +106,7 @@ export async function startTestServer(
       body = JSON.stringify(options.body);
       headers['content-type'] = 'application/json';
     }
-    const response = await fetch(url + path, { method, headers, body });
+    const response = await fetch(baseUrl + path, { method, headers, body });
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -117,9 +115,12 @@ export async function startTestServer(
       // Not JSON: keep the text.
     }
     return { status: response.status, body: parsed as T, headers: response.headers, text };
-  }
+  };
+}
 
-  async function loginAs(learner: string): Promise<string> {
+/** Returns TestServer.loginAs, which logs in through the dev login code that `request` fetches. */
+export function createLoginAs(request: TestServer['request']): TestServer['loginAs'] {
+  return async (learner) => {
     const code = await request<{ code: string }>('POST', '/api/dev/login-code', {
       body: { learner },
     });
@@ -128,7 +129,25 @@ export async function startTestServer(
     });
     if (login.status !== 200) throw new Error(`login as ${learner} failed: ${login.text}`);
     return login.body.token;
-  }
+  };
+}
+
+export async function startTestServer(
+  overrides: Partial<Record<keyof Config, string>> = {},
+): Promise<TestServer> {
+  const sandbox = await startSandbox();
+  const config = loadConfig({ ...baseTestEnvironment(sandbox.url), ...overrides });
+  const { logger, logLines } = createCapturingLogger(config.LOG_LEVEL);
+
+  await connectDatabase(config.MONGODB_URI, logger);
+  await ensureIndexes(logger);
+  const deps = createDeps(config, logger);
+  const server: Server = createApp(deps).listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const request = createRequest(url);
+  const loginAs = createLoginAs(request);
 
   return {
     url,

@@ -2,16 +2,14 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { LearningSessionView } from '@wxlearn/api-types';
-import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimPeriod, tenMinutePeriod } from '../src/jobs/claims.js';
-import { CourseModel } from '../src/modules/catalog/course.model.js';
-import { LessonModel } from '../src/modules/catalog/lesson.model.js';
 import { CourseCompletionModel } from '../src/modules/learning/course-completion.model.js';
 import { at, SECOND } from '../src/modules/learning/heartbeat-builders.js';
 import { verifyLedger } from '../src/modules/learning/ledger-verify.js';
 import { settleActiveLearners } from '../src/modules/learning/learning.service.js';
 import { LessonProgressModel } from '../src/modules/learning/lesson-progress.model.js';
+import { createArticleCourse } from './catalog-fixtures.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 const run = promisify(execFile);
@@ -31,25 +29,10 @@ afterAll(async () => {
 
 /** A one-lesson course (an article of 500 characters: 60 s to read) worth 1.5 hours. */
 async function createCourse(code: string): Promise<{ courseId: string; lessonId: string }> {
-  const chapterId = new Types.ObjectId();
-  const course = await CourseModel.create({
-    code,
-    title: `账本课程${code}`,
-    category: '测试',
-    creditHours: 1.5,
-    published: true,
-    chapters: [{ _id: chapterId, title: '第一章', position: 1 }],
-    lessonCount: 1,
-  });
-  const lesson = await LessonModel.create({
-    courseId: course._id,
-    chapterId,
-    position: 1,
-    title: '第1课',
-    type: 'article',
-    content: { markdown: '正文', wordCount: 500 },
-  });
-  return { courseId: course._id.toHexString(), lessonId: lesson._id.toHexString() };
+  return createArticleCourse(
+    { code, title: `账本课程${code}`, category: '测试', creditHours: 1.5, published: true },
+    { title: '第1课', markdown: '正文', wordCount: 500 },
+  );
 }
 
 /** Reads the article from `fromMs` for 60 s with heartbeats every 15 s, without an end call. */

@@ -21,6 +21,7 @@ import {
   MAX_SESSION_MS,
   MAX_SESSIONS_PER_WINDOW,
 } from '../src/modules/learning/learning.service.js';
+import { createArticleCourse } from './catalog-fixtures.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 let server: TestServer;
@@ -61,6 +62,24 @@ async function createLesson(
 
 const videoLesson = (durationSeconds: number) => createLesson('video', { durationSeconds });
 
+/** Creates a one-lesson article course with fixed content, for tests of who may start it. */
+async function createArticleCourseLesson(course: {
+  code: string;
+  title: string;
+  published: boolean;
+  priceFen?: number;
+}): Promise<string> {
+  const { lessonId } = await createArticleCourse(
+    { ...course, category: '测试' },
+    { title: '第1课', markdown: '正文', wordCount: 100 },
+  );
+  return lessonId;
+}
+
+function requestStart<T = ApiErrorBody>(token: string | undefined, body: unknown) {
+  return server.request<T>('POST', '/api/learning/sessions', { token, body });
+}
+
 async function startSession(
   token: string,
   lessonId: string,
@@ -68,10 +87,7 @@ async function startSession(
   atMs: number,
 ): Promise<LearningSessionView> {
   clockMs = atMs;
-  const response = await server.request<LearningSessionView>('POST', '/api/learning/sessions', {
-    token,
-    body: { lessonId, clientSessionId },
-  });
+  const response = await requestStart<LearningSessionView>(token, { lessonId, clientSessionId });
   if (response.status !== 200) throw new Error(`session start failed: ${response.text}`);
   return response.body;
 }
@@ -143,6 +159,21 @@ async function sendLive(
   }
   if (!last) throw new Error('no heartbeat sent');
   return last;
+}
+
+/**
+ * Sends live heartbeats from the session start `startMs` to `endMs` with `extra` fields, ends the
+ * session at `endMs` and returns the end response's body.
+ */
+async function playUntilEnd(
+  token: string,
+  sessionId: string,
+  startMs: number,
+  endMs: number,
+  extra: (timeMs: number) => Partial<HeartbeatPayload>,
+): Promise<SessionEndResponse> {
+  await sendLive(token, sessionId, beats(startMs, endMs, 1, startMs, extra));
+  return (await endSession(token, sessionId, undefined, endMs)).body;
 }
 
 describe('learning sessions', () => {
@@ -231,14 +262,9 @@ describe('learning sessions', () => {
     const start = at('10:00:00');
     const session = await startSession(token, lessonId, 'seek-session', start);
 
-    await sendLive(
-      token,
-      session.id,
-      beats(start, at('10:00:30'), 1, start, (time) => ({
-        position: ((time - start) / 15_000) * 600,
-      })),
-    );
-    const last = (await endSession(token, session.id, undefined, at('10:00:30'))).body;
+    const last = await playUntilEnd(token, session.id, start, at('10:00:30'), (time) => ({
+      position: ((time - start) / 15_000) * 600,
+    }));
 
     expect(last.creditedSeconds).toBe(30);
     expect(last.lesson.watchedSeconds).toBe(0);
@@ -252,15 +278,10 @@ describe('learning sessions', () => {
     const start = at('10:00:00');
     const session = await startSession(token, lessonId, 'double-speed', start);
 
-    await sendLive(
-      token,
-      session.id,
-      beats(start, at('10:05:00'), 1, start, (time) => ({
-        position: ((time - start) / 1000) * 2,
-        playbackRate: 2,
-      })),
-    );
-    const last = (await endSession(token, session.id, undefined, at('10:05:00'))).body;
+    const last = await playUntilEnd(token, session.id, start, at('10:05:00'), (time) => ({
+      position: ((time - start) / 1000) * 2,
+      playbackRate: 2,
+    }));
 
     expect(last.creditedSeconds).toBe(300);
     expect(last.lesson.watchedSeconds).toBe(600);
@@ -369,14 +390,9 @@ describe('learning sessions', () => {
     const start = at('10:00:00');
     const session = await startSession(token, lessonId, 'document-session', start);
 
-    await sendLive(
-      token,
-      session.id,
-      beats(start, at('10:01:15'), 1, start, (time) => ({
-        position: Math.floor((time - start) / 30_000) + 1,
-      })),
-    );
-    const last = (await endSession(token, session.id, undefined, at('10:01:15'))).body;
+    const last = await playUntilEnd(token, session.id, start, at('10:01:15'), (time) => ({
+      position: Math.floor((time - start) / 30_000) + 1,
+    }));
 
     expect(last.creditedSeconds).toBe(75);
     expect(last.lesson.pagesSeen).toEqual([1, 2, 3]);
@@ -389,9 +405,9 @@ describe('learning sessions', () => {
     const secondLesson = await videoLesson(600);
     await startSession(token, firstLesson, 'reused-session', at('10:00:00'));
 
-    const response = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
-      token,
-      body: { lessonId: secondLesson, clientSessionId: 'reused-session' },
+    const response = await requestStart(token, {
+      lessonId: secondLesson,
+      clientSessionId: 'reused-session',
     });
     expect(response.status).toBe(400);
     expect(response.body.error.id).toBe('validation_failed');
@@ -515,74 +531,56 @@ describe('learning input checks', () => {
     return HeartbeatModel.countDocuments({ sessionId });
   }
 
-  it('rejects a start for an unknown lesson with 404 and stores nothing', async () => {
+  /** Starts a session that the server must reject, and checks that it stored no session. */
+  async function expectStartRejected(
+    body: unknown,
+    expected: { status: number; errorId: string },
+  ): Promise<void> {
     const before = await LearningSessionModel.countDocuments();
-    const response = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
-      token,
-      body: { lessonId: new Types.ObjectId().toHexString(), clientSessionId: 'unknown-lesson' },
-    });
-    expect(response.status).toBe(404);
-    expect(response.body.error.id).toBe('not_found');
+    const response = await requestStart(token, body);
+    expect(response.status).toBe(expected.status);
+    expect(response.body.error.id).toBe(expected.errorId);
     expect(await LearningSessionModel.countDocuments()).toBe(before);
+  }
+
+  it('rejects a start for an unknown lesson with 404 and stores nothing', async () => {
+    await expectStartRejected(
+      { lessonId: new Types.ObjectId().toHexString(), clientSessionId: 'unknown-lesson' },
+      { status: 404, errorId: 'not_found' },
+    );
   });
 
   it('answers 404 to a start for a lesson of an unpublished course', async () => {
-    const hidden = await CourseModel.create({
+    const hiddenLessonId = await createArticleCourseLesson({
       code: 'learning-unpublished',
       title: '未发布课程',
-      category: '测试',
       published: false,
     });
-    const lesson = await LessonModel.create({
-      courseId: hidden._id,
-      chapterId: new Types.ObjectId(),
-      position: 1,
-      title: '第1课',
-      type: 'article',
-      content: { markdown: '正文', wordCount: 100 },
-    });
-    const before = await LearningSessionModel.countDocuments();
-    const response = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
-      token,
-      body: { lessonId: lesson._id.toHexString(), clientSessionId: 'unpublished-lesson' },
-    });
-    expect(response.status).toBe(404);
-    expect(response.body.error.id).toBe('not_found');
-    expect(await LearningSessionModel.countDocuments()).toBe(before);
+    await expectStartRejected(
+      { lessonId: hiddenLessonId, clientSessionId: 'unpublished-lesson' },
+      { status: 404, errorId: 'not_found' },
+    );
   });
 
   it('answers 403 to a start for a paid course not bought', async () => {
-    const paid = await CourseModel.create({
+    const paidLessonId = await createArticleCourseLesson({
       code: 'learning-paid',
       title: '付费课程',
-      category: '测试',
       published: true,
       priceFen: 9900,
     });
-    const lesson = await LessonModel.create({
-      courseId: paid._id,
-      chapterId: new Types.ObjectId(),
-      position: 1,
-      title: '第1课',
-      type: 'article',
-      content: { markdown: '正文', wordCount: 100 },
-    });
-    const before = await LearningSessionModel.countDocuments();
-    const response = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
-      token,
-      body: { lessonId: lesson._id.toHexString(), clientSessionId: 'paid-lesson-1' },
-    });
-    expect(response.status).toBe(403);
-    expect(response.body.error.id).toBe('purchase_required');
-    expect(await LearningSessionModel.countDocuments()).toBe(before);
+    await expectStartRejected(
+      { lessonId: paidLessonId, clientSessionId: 'paid-lesson-1' },
+      { status: 403, errorId: 'purchase_required' },
+    );
   });
 
   it('rejects more than the allowed sessions in 12 hours with 429', async () => {
     const busy = await server.loginAs('learning-session-flood');
     clockMs = at('10:00:00');
-    const first = await server.request<LearningSessionView>('POST', '/api/learning/sessions', {
-      token: busy,
-      body: { lessonId, clientSessionId: 'flood-session-0' },
+    const first = await requestStart<LearningSessionView>(busy, {
+      lessonId,
+      clientSessionId: 'flood-session-0',
     });
     expect(first.status).toBe(200);
     // The other sessions of the quota are stored directly: starting 120 through HTTP only slows
@@ -598,33 +596,24 @@ describe('learning input checks', () => {
         startedAt: new Date(at('09:30:00') + n * 1000),
       })),
     );
-    const over = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
-      token: busy,
-      body: { lessonId, clientSessionId: 'flood-session-over' },
-    });
+    const over = await requestStart(busy, { lessonId, clientSessionId: 'flood-session-over' });
     expect(over.status).toBe(429);
     expect(over.body.error.id).toBe('too_many_sessions');
-    const retried = await server.request('POST', '/api/learning/sessions', {
-      token: busy,
-      body: { lessonId, clientSessionId: 'flood-session-0' },
-    });
+    const retried = await requestStart(busy, { lessonId, clientSessionId: 'flood-session-0' });
     expect(retried.status).toBe(200);
   });
 
   it('rejects a malformed start with 400', async () => {
-    const before = await LearningSessionModel.countDocuments();
-    const response = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
-      token,
-      body: { lessonId: { $ne: null }, clientSessionId: 'operator-lesson' },
-    });
-    expect(response.status).toBe(400);
-    expect(response.body.error.id).toBe('validation_failed');
-    expect(await LearningSessionModel.countDocuments()).toBe(before);
+    await expectStartRejected(
+      { lessonId: { $ne: null }, clientSessionId: 'operator-lesson' },
+      { status: 400, errorId: 'validation_failed' },
+    );
   });
 
   it('rejects a start without a token with 401', async () => {
-    const response = await server.request<ApiErrorBody>('POST', '/api/learning/sessions', {
-      body: { lessonId, clientSessionId: 'no-token-session' },
+    const response = await requestStart(undefined, {
+      lessonId,
+      clientSessionId: 'no-token-session',
     });
     expect(response.status).toBe(401);
     expect(response.body.error.id).toBe('unauthenticated');

@@ -9,15 +9,12 @@ import { PaymentModel } from '../src/modules/orders/payment.model.js';
 import { reconcilePayments } from '../src/modules/orders/reconciliation.js';
 import {
   countEnrolments,
-  createOrder,
-  createPaidCourse,
+  orderPaidCourse,
+  payAtSandbox,
   startPayTestServer,
+  type NotifyOutcome,
   type PayTestServer,
 } from './pay-support.js';
-
-interface NotifyOutcome {
-  attempts: { status: number | null; body: string }[];
-}
 
 interface BuiltNotification {
   url: string;
@@ -39,21 +36,13 @@ afterAll(async () => {
 
 /** Creates a 99-yuan course, a learner and an order of it; returns what the tests need. */
 async function orderedCourse(name: string, priceFen = 9900) {
-  const course = await createPaidCourse(`PAY-${name}`, priceFen);
-  const token = await server.loginAs(`payer-${name}`);
-  const created = await createOrder(server, token, course.courseId);
-  secretsSeen.push(created.payment.paySign);
-  return { ...course, token, orderId: created.order.id, outTradeNo: `WXL${created.order.id}` };
+  const ordered = await orderPaidCourse(server, `PAY-${name}`, `payer-${name}`, priceFen);
+  secretsSeen.push(ordered.order.payment.paySign);
+  return ordered;
 }
 
-async function pay(outTradeNo: string, body: Record<string, unknown> = {}) {
-  const response = await server.sandboxRequest<NotifyOutcome>(
-    'POST',
-    `/sandbox/pay/orders/${outTradeNo}/pay`,
-    body,
-  );
-  expect(response.status).toBe(200);
-  return response.body;
+function pay(outTradeNo: string, body: Record<string, unknown> = {}) {
+  return payAtSandbox(server, outTradeNo, body);
 }
 
 async function orderState(orderId: string, token: string) {

@@ -19,6 +19,7 @@ import {
   countEnrolments,
   createOrder,
   createPaidCourse,
+  payAtSandbox,
   startPayTestServer,
   type PayTestServer,
 } from './pay-support.js';
@@ -32,15 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-async function payAtSandbox(outTradeNo: string, body: Record<string, unknown> = {}) {
-  const response = await server.sandboxRequest(
-    'POST',
-    `/sandbox/pay/orders/${outTradeNo}/pay`,
-    body,
-  );
-  expect(response.status).toBe(200);
-}
 
 describe('POST /api/orders', () => {
   it('creates an order at the course price with signed payment parameters', async () => {
@@ -186,7 +178,7 @@ describe('POST /api/orders', () => {
     const course = await createPaidCourse('ORD-BOUGHT', 9900);
     const token = await server.loginAs('order-bought');
     const created = await createOrder(server, token, course.courseId);
-    await payAtSandbox(`WXL${created.order.id}`);
+    await payAtSandbox(server, `WXL${created.order.id}`);
     const again = await server.request<ApiErrorBody>('POST', '/api/orders', {
       token,
       body: { courseId: course.courseId },
@@ -211,7 +203,7 @@ describe('GET /api/orders/:id', () => {
     const course = await createPaidCourse('ORD-POLL', 9900);
     const token = await server.loginAs('order-poll');
     const created = await createOrder(server, token, course.courseId);
-    await payAtSandbox(`WXL${created.order.id}`, { notify: 'drop' });
+    await payAtSandbox(server, `WXL${created.order.id}`, { notify: 'drop' });
 
     const soon = await server.request<OrderView>('GET', `/api/orders/${created.order.id}`, {
       token,
@@ -253,7 +245,7 @@ describe('POST /api/dev/orders/:id/pay', () => {
     const course = await createPaidCourse('ORD-DEV-PAID', 9900);
     const token = await server.loginAs('order-dev-paid');
     const created = await createOrder(server, token, course.courseId);
-    await payAtSandbox(`WXL${created.order.id}`);
+    await payAtSandbox(server, `WXL${created.order.id}`);
     const response = await server.request<ApiErrorBody>(
       'POST',
       `/api/dev/orders/${created.order.id}/pay`,
@@ -275,7 +267,7 @@ describe('paid course access', () => {
     expect(locked.body.error.id).toBe('purchase_required');
 
     const created = await createOrder(server, token, course.courseId);
-    await payAtSandbox(`WXL${created.order.id}`);
+    await payAtSandbox(server, `WXL${created.order.id}`);
     const open = await server.request('GET', `/api/lessons/${course.lessonId}`, { token });
     expect(open.status).toBe(200);
   });
@@ -284,7 +276,7 @@ describe('paid course access', () => {
     const course = await createPaidCourse('ACC-OTHER', 9900);
     const buyer = await server.loginAs('access-buyer');
     const created = await createOrder(server, buyer, course.courseId);
-    await payAtSandbox(`WXL${created.order.id}`);
+    await payAtSandbox(server, `WXL${created.order.id}`);
     const other = await server.loginAs('access-other');
     const response = await server.request('GET', `/api/lessons/${course.lessonId}`, {
       token: other,
@@ -319,7 +311,7 @@ describe('paid course access', () => {
     expect(before.status).toBe(403);
 
     const created = await createOrder(server, token, course.courseId);
-    await payAtSandbox(`WXL${created.order.id}`);
+    await payAtSandbox(server, `WXL${created.order.id}`);
     const after = await server.request('GET', `/api/lessons/${course.lessonId}`, { token });
     expect(after.status).toBe(200);
     expect(await countEnrolments(course.courseId)).toBe(1);
@@ -337,7 +329,7 @@ describe('paid course access', () => {
     expect(before.body.purchase).toEqual({ priceFen: 9900, purchased: false, hideOnIos: true });
 
     const created = await createOrder(server, token, course.courseId);
-    await payAtSandbox(`WXL${created.order.id}`);
+    await payAtSandbox(server, `WXL${created.order.id}`);
     const after = await server.request<CourseDetail>('GET', `/api/courses/${course.courseId}`, {
       token,
     });

@@ -4,15 +4,11 @@ import type { OrderView } from '@wxlearn/api-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countEnrolments,
-  createOrder,
-  createPaidCourse,
+  orderPaidCourse,
+  payAtSandbox,
   startPayTestServer,
   type PayTestServer,
 } from './pay-support.js';
-
-interface NotifyOutcome {
-  attempts: { status: number | null }[];
-}
 
 let server: PayTestServer;
 
@@ -26,17 +22,11 @@ afterAll(async () => {
 
 describe('public key mode', () => {
   it('buys a course with responses and notifications under the key id', async () => {
-    const course = await createPaidCourse('PUB-KEY', 9900);
-    const token = await server.loginAs('public-key');
-    const created = await createOrder(server, token, course.courseId);
-    const outcome = await server.sandboxRequest<NotifyOutcome>(
-      'POST',
-      `/sandbox/pay/orders/WXL${created.order.id}/pay`,
-      {},
-    );
-    expect(outcome.body.attempts.map((attempt) => attempt.status)).toEqual([204]);
-    const order = await server.request<OrderView>('GET', `/api/orders/${created.order.id}`, {
-      token,
+    const course = await orderPaidCourse(server, 'PUB-KEY', 'public-key');
+    const outcome = await payAtSandbox(server, course.outTradeNo);
+    expect(outcome.attempts.map((attempt) => attempt.status)).toEqual([204]);
+    const order = await server.request<OrderView>('GET', `/api/orders/${course.orderId}`, {
+      token: course.token,
     });
     expect(order.body.state).toBe('paid');
     expect(await countEnrolments(course.courseId)).toBe(1);
@@ -48,15 +38,9 @@ describe('public key mode', () => {
   });
 
   it('rejects a notification under another serial', async () => {
-    const course = await createPaidCourse('PUB-KEY-OTHER', 9900);
-    const token = await server.loginAs('public-key-other');
-    const created = await createOrder(server, token, course.courseId);
-    const outcome = await server.sandboxRequest<NotifyOutcome>(
-      'POST',
-      `/sandbox/pay/orders/WXL${created.order.id}/pay`,
-      { unknownSerial: true },
-    );
-    expect(outcome.body.attempts.map((attempt) => attempt.status)).toEqual([401]);
+    const course = await orderPaidCourse(server, 'PUB-KEY-OTHER', 'public-key-other');
+    const outcome = await payAtSandbox(server, course.outTradeNo, { unknownSerial: true });
+    expect(outcome.attempts.map((attempt) => attempt.status)).toEqual([401]);
     expect(await countEnrolments(course.courseId)).toBe(0);
   });
 });

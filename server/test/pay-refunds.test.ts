@@ -18,13 +18,12 @@ import {
   countEnrolments,
   createOrder,
   createPaidCourse,
+  orderPaidCourse,
+  payAtSandbox,
   startPayTestServer,
+  type NotifyOutcome,
   type PayTestServer,
 } from './pay-support.js';
-
-interface NotifyOutcome {
-  attempts: { status: number | null }[];
-}
 
 let server: PayTestServer;
 /** Holds the operator role on the head office 00. */
@@ -47,13 +46,9 @@ afterAll(async () => {
 
 /** Creates a course, a learner who buys it through the sandbox, and returns their ids. */
 async function boughtCourse(name: string, priceFen = 9900) {
-  const course = await createPaidCourse(`REF-${name}`, priceFen);
-  const token = await server.loginAs(`refund-${name}`);
-  const created = await createOrder(server, token, course.courseId);
-  const outTradeNo = `WXL${created.order.id}`;
-  const paid = await server.sandboxRequest('POST', `/sandbox/pay/orders/${outTradeNo}/pay`, {});
-  expect(paid.status).toBe(200);
-  return { ...course, token, orderId: created.order.id, outTradeNo };
+  const ordered = await orderPaidCourse(server, `REF-${name}`, `refund-${name}`, priceFen);
+  await payAtSandbox(server, ordered.outTradeNo);
+  return ordered;
 }
 
 /** Requests a refund as the operator, as another caller, or with `null` without a session. */
@@ -158,7 +153,7 @@ describe('POST /api/admin/orders/:id/refunds', () => {
     await completeRefund(full.body.outRefundNo);
     const second = await createOrder(server, bought.token, bought.courseId);
     expect(second.order.id).not.toBe(bought.orderId);
-    await server.sandboxRequest('POST', `/sandbox/pay/orders/WXL${second.order.id}/pay`, {});
+    await payAtSandbox(server, `WXL${second.order.id}`);
     expect(await lessonStatus(bought.lessonId, bought.token)).toBe(200);
     expect(await countEnrolments(bought.courseId)).toBe(1);
   });
@@ -228,11 +223,8 @@ describe('POST /api/admin/orders/:id/refunds', () => {
 
 describe('GET /api/admin/orders/reviews', () => {
   it('lists a payment of the wrong amount for the operator', async () => {
-    const course = await createPaidCourse('REF-REVIEW', 9900);
-    const token = await server.loginAs('refund-review');
-    const created = await createOrder(server, token, course.courseId);
-    const outTradeNo = `WXL${created.order.id}`;
-    await server.sandboxRequest('POST', `/sandbox/pay/orders/${outTradeNo}/pay`, { amountFen: 1 });
+    const { orderId, outTradeNo } = await orderPaidCourse(server, 'REF-REVIEW', 'refund-review');
+    await payAtSandbox(server, outTradeNo, { amountFen: 1 });
 
     const response = await server.request<PaymentReviewListResponse>(
       'GET',
@@ -244,7 +236,7 @@ describe('GET /api/admin/orders/reviews', () => {
     expect(item?.reason).toBe('amount_mismatch');
     expect(item?.paidFen).toBe(1);
     expect(item?.orderAmountFen).toBe(9900);
-    expect(item?.orderId).toBe(created.order.id);
+    expect(item?.orderId).toBe(orderId);
   });
 
   it('rejects a manager without the operator role', async () => {

@@ -7,28 +7,30 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { CreateOrderResponse } from '@wxlearn/api-types';
 import { createSandbox } from '@wxlearn/scripts/sandbox/app.js';
+import type { NotifyOutcome } from '@wxlearn/scripts/sandbox/pay-notify.js';
 import mongoose, { Types } from 'mongoose';
 import { createApp, createDeps } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { connectDatabase, ensureIndexes } from '../src/db/connection.js';
-import { createLogger } from '../src/logger.js';
 import { prepareCourseFields } from '../src/modules/catalog/course-fields.js';
-import { CourseModel } from '../src/modules/catalog/course.model.js';
 import { EnrolmentModel } from '../src/modules/catalog/enrolment.model.js';
-import { LessonModel } from '../src/modules/catalog/lesson.model.js';
 import { payContextOf, type PayContext } from '../src/modules/orders/pay-context.js';
+import { courseInput, createArticleCourse } from './catalog-fixtures.js';
 import {
+  baseTestEnvironment,
+  createCapturingLogger,
+  createLoginAs,
+  createRequest,
   TEST_APP_ID,
   TEST_APP_SECRET,
   TEST_OA_APP_ID,
   TEST_OA_APP_SECRET,
-  type RequestOptions,
-  type TestResponse,
   type TestServer,
 } from './harness.js';
+
+export type { NotifyOutcome };
 
 export const TEST_MCH_ID = '1900000109';
 export const TEST_MERCHANT_SERIAL = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
@@ -57,14 +59,6 @@ export interface PayTestOptions {
   /** `public_key` configures WECHAT_PAY_PUBLIC_KEY_ID/PATH; otherwise certificates are downloaded. */
   keyMode?: 'certificates' | 'public_key';
   overrides?: Partial<Record<keyof Config, string>>;
-}
-
-function testMongoUri(): string {
-  const base = process.env.TEST_MONGODB_URI ?? process.env.MONGODB_URI;
-  if (!base) throw new Error('TEST_MONGODB_URI is not set: run tests through vitest');
-  const url = new URL(base);
-  url.pathname = `/test_${randomBytes(6).toString('hex')}`;
-  return url.toString();
 }
 
 function generateMerchant(): Merchant {
@@ -128,16 +122,8 @@ export async function startPayTestServer(options: PayTestOptions = {}): Promise<
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
 
-  const logLines: string[] = [];
   const config = loadConfig({
-    NODE_ENV: 'test',
-    MONGODB_URI: testMongoUri(),
-    WECHAT_APP_ID: TEST_APP_ID,
-    WECHAT_APP_SECRET: TEST_APP_SECRET,
-    WECHAT_API_BASE_URL: sandboxUrl,
-    WECHAT_SANDBOX_URL: sandboxUrl,
-    WECHAT_DEV_LOGIN: 'true',
-    LOG_LEVEL: 'debug',
+    ...baseTestEnvironment(sandboxUrl),
     WECHAT_PAY_MCH_ID: merchant.mchId,
     WECHAT_PAY_SERIAL_NO: merchant.serialNo,
     WECHAT_PAY_PRIVATE_KEY_PATH: privateKeyPath,
@@ -147,57 +133,14 @@ export async function startPayTestServer(options: PayTestOptions = {}): Promise<
     ...keyVariables,
     ...options.overrides,
   });
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      callback();
-    },
-  });
-  const logger = createLogger({ level: config.LOG_LEVEL }, sink);
+  const { logger, logLines } = createCapturingLogger(config.LOG_LEVEL);
   await connectDatabase(config.MONGODB_URI, logger);
   await ensureIndexes(logger);
   const deps = createDeps(config, logger);
   httpServer.on('request', createApp(deps).callback());
 
-  async function request<T>(
-    method: string,
-    requestPath: string,
-    requestOptions: RequestOptions = {},
-  ) {
-    const headers: Record<string, string> = { ...requestOptions.headers };
-    if (requestOptions.token) headers.authorization = `Bearer ${requestOptions.token}`;
-    let body: string | undefined = requestOptions.rawBody;
-    if (requestOptions.body !== undefined) {
-      body = JSON.stringify(requestOptions.body);
-      headers['content-type'] = 'application/json';
-    }
-    const response = await fetch(url + requestPath, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // Not JSON: keep the text.
-    }
-    const result: TestResponse<T> = {
-      status: response.status,
-      body: parsed as T,
-      headers: response.headers,
-      text,
-    };
-    return result;
-  }
-
-  async function loginAs(learner: string): Promise<string> {
-    const code = await request<{ code: string }>('POST', '/api/dev/login-code', {
-      body: { learner },
-    });
-    const login = await request<{ token: string }>('POST', '/api/auth/login', {
-      body: { code: code.body.code },
-    });
-    if (login.status !== 200) throw new Error(`login as ${learner} failed: ${login.text}`);
-    return login.body.token;
-  }
+  const request = createRequest(url);
+  const loginAs = createLoginAs(request);
 
   return {
     url,
@@ -231,37 +174,16 @@ export interface PaidCourse {
 
 /** Creates a published course priced at `priceFen` with one article lesson. */
 export async function createPaidCourse(code: string, priceFen: number | null): Promise<PaidCourse> {
-  const chapterId = new Types.ObjectId();
-  const course = await CourseModel.create({
-    ...prepareCourseFields({
-      code,
-      title: `付费课程 ${code}`,
-      category: '付费专区',
-      subcategory: null,
-      description: '一门需要购买的精品课程。',
-      university: null,
-      instructor: null,
-      prerequisites: null,
-      website: null,
-      difficulty: null,
-      studyTimeText: null,
-      studyHoursMin: null,
-      studyHoursMax: null,
-      published: true,
-    }),
-    chapters: [{ _id: chapterId, title: '第一章', position: 1 }],
-    lessonCount: 1,
-    priceFen,
+  const fields = courseInput({
+    code,
+    title: `付费课程 ${code}`,
+    category: '付费专区',
+    description: '一门需要购买的精品课程。',
   });
-  const lesson = await LessonModel.create({
-    courseId: course._id,
-    chapterId,
-    position: 1,
-    title: '精品课时',
-    type: 'article',
-    content: { markdown: '只有购买后才能阅读的内容。', wordCount: 12 },
-  });
-  return { courseId: course._id.toString(), lessonId: lesson._id.toString() };
+  return createArticleCourse(
+    { ...prepareCourseFields(fields), priceFen },
+    { title: '精品课时', markdown: '只有购买后才能阅读的内容。', wordCount: 12 },
+  );
 }
 
 /** Creates an order over HTTP and fails the test unless the server created or reused one. */
@@ -276,6 +198,48 @@ export async function createOrder(
   });
   if (response.status !== 201 && response.status !== 200) {
     throw new Error(`creating an order failed: ${response.status} ${response.text}`);
+  }
+  return response.body;
+}
+
+export interface OrderedCourse extends PaidCourse {
+  token: string;
+  order: CreateOrderResponse;
+  orderId: string;
+  /** The order's out_trade_no at WeChat Pay. */
+  outTradeNo: string;
+}
+
+/** Creates a paid course, logs in as `learner` and creates their order of it over HTTP. */
+export async function orderPaidCourse(
+  server: TestServer,
+  courseCode: string,
+  learner: string,
+  priceFen = 9900,
+): Promise<OrderedCourse> {
+  const course = await createPaidCourse(courseCode, priceFen);
+  const token = await server.loginAs(learner);
+  const order = await createOrder(server, token, course.courseId);
+  return { ...course, token, order, orderId: order.order.id, outTradeNo: `WXL${order.order.id}` };
+}
+
+/**
+ * Has the sandbox pay an order and notify the server, and returns the notification attempts.
+ * `body` changes the payment or its notification (see the sandbox's pay control). Throws unless the
+ * sandbox accepted the request.
+ */
+export async function payAtSandbox(
+  server: PayTestServer,
+  outTradeNo: string,
+  body: Record<string, unknown> = {},
+): Promise<NotifyOutcome> {
+  const response = await server.sandboxRequest<NotifyOutcome>(
+    'POST',
+    `/sandbox/pay/orders/${outTradeNo}/pay`,
+    body,
+  );
+  if (response.status !== 200) {
+    throw new Error(`paying ${outTradeNo} at the sandbox failed: ${response.status}`);
   }
   return response.body;
 }

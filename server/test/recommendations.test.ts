@@ -23,6 +23,7 @@ import {
 } from '../src/modules/recommendations/batch.js';
 import { CourseAssignmentModel } from '../src/modules/recommendations/course-assignment.model.js';
 import { buildModelFromDatabase } from '../src/modules/recommendations/model-from-database.js';
+import { courseInput } from './catalog-fixtures.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 const DAY_MS = 86_400_000;
@@ -51,22 +52,14 @@ async function createCourses(): Promise<void> {
     const chapterId = new Types.ObjectId();
     const lessons = course.lessons ?? ['第一课'];
     const created = await CourseModel.create({
-      ...prepareCourseFields({
-        code: course.code,
-        title: course.title,
-        category: course.category,
-        subcategory: null,
-        description: course.description,
-        university: null,
-        instructor: null,
-        prerequisites: null,
-        website: null,
-        difficulty: null,
-        studyTimeText: null,
-        studyHoursMin: null,
-        studyHoursMax: null,
-      }),
-      published: true,
+      ...prepareCourseFields(
+        courseInput({
+          code: course.code,
+          title: course.title,
+          category: course.category,
+          description: course.description,
+        }),
+      ),
       chapters: [{ _id: chapterId, title: '第一章', position: 1 }],
       lessonCount: lessons.length,
     });

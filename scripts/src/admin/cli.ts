@@ -7,16 +7,16 @@
 //   node --import tsx scripts/src/admin/cli.ts grant --employee E --unit CODE [--role operator]
 //   ... revoke --employee E --unit CODE [--role operator]
 //   ... list [--employee E]
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import {
-  connectDatabase,
-  disconnectDatabase,
-  ensureIndexes,
-} from '@wxlearn/server/db/connection.js';
-import { ApiError } from '@wxlearn/server/errors.js';
 import { ADMIN_ROLES, type AdminRole } from '@wxlearn/server/modules/admin/admin-grant.model.js';
 import { grantRole, listGrants, revokeRole } from '@wxlearn/server/modules/admin/grants.service.js';
+import {
+  logCommandError,
+  parseCommandLine,
+  parseOrExit,
+  runWithDatabase,
+  UsageError,
+} from '../database-cli.js';
 
 // Logs go to stderr so that stdout carries only the grant list.
 const logger = pino({ name: 'admin', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
@@ -31,8 +31,6 @@ const USAGE = `usage: cli.ts <grant|revoke|list> [options]
   list [--employee E]               print the grants, of one employee or all, tab-separated:
                                     employee number, name, unit code, unit name, role, created at`;
 
-class UsageError extends Error {}
-
 interface Command {
   name: 'grant' | 'revoke' | 'list';
   employee?: string;
@@ -41,20 +39,15 @@ interface Command {
 }
 
 function parseCommand(args: string[]): Command {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine(
     args,
-    allowPositionals: true,
-    options: {
+    {
       employee: { type: 'string' },
       unit: { type: 'string' },
       role: { type: 'string', default: 'manager' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
+    USAGE,
+  );
   const [name, ...rest] = positionals;
   if (!name) throw new UsageError('missing command');
   if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
@@ -117,35 +110,17 @@ async function run(command: Command): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let command: Command;
-  try {
-    command = parseCommand(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  const uri = process.env.MONGODB_URI;
-  if (!uri) {
-    process.stderr.write('MONGODB_URI is not set: point it at the database to change\n');
-    process.exit(2);
-  }
-
-  await connectDatabase(uri, logger);
-  await ensureIndexes(logger);
-  try {
-    await run(command);
-    process.exitCode = 0;
-  } catch (error) {
-    if (error instanceof ApiError) {
-      // An unknown employee or unit: the message names it.
-      logger.error({ command: command.name, reason: error.message }, 'admin command failed');
-    } else {
-      logger.error({ command: command.name, err: error }, 'admin command failed');
-    }
-    process.exitCode = 1;
-  } finally {
-    await disconnectDatabase();
-  }
+  const command = parseOrExit(parseCommand, USAGE);
+  await runWithDatabase({
+    logger,
+    purpose: 'change',
+    run: async () => {
+      await run(command);
+      return 0;
+    },
+    onError: (error) =>
+      logCommandError(logger, error, { command: command.name }, 'admin command failed'),
+  });
 }
 
 void main();

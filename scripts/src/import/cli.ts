@@ -11,15 +11,10 @@
 //   ... legacy FILE [--source NAME]     ... faq FILE
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import { pino } from 'pino';
-import {
-  connectDatabase,
-  disconnectDatabase,
-  ensureIndexes,
-} from '@wxlearn/server/db/connection.js';
 import { EmployeeModel } from '@wxlearn/server/modules/org/employee.model.js';
+import { parseCommandLine, parseOrExit, runWithDatabase, UsageError } from '../database-cli.js';
 import { repoRoot } from '../db/paths.js';
 import { importCatalogDirectory } from './catalog.js';
 import { importFaqFile } from './faq.js';
@@ -65,10 +60,9 @@ interface Options {
 }
 
 function parseOptions(args: string[]): { command: string; files: string[]; options: Options } {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine(
     args,
-    allowPositionals: true,
-    options: {
+    {
       data: { type: 'string', default: process.env.DATA_DIR ?? '../shared/data' },
       employees: { type: 'string', default: '2000' },
       'if-empty': { type: 'boolean', default: false },
@@ -76,14 +70,10 @@ function parseOptions(args: string[]): { command: string; files: string[]; optio
       bank: { type: 'string' },
       count: { type: 'string', default: '5' },
       source: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+    USAGE,
+  );
   const [command, ...files] = positionals;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
   if (!command) throw new UsageError('missing command');
   const employees = Number(values.employees);
   if (!Number.isInteger(employees) || employees < 0 || employees > 2_000_000) {
@@ -109,8 +99,6 @@ function parseOptions(args: string[]): { command: string; files: string[]; optio
     },
   };
 }
-
-class UsageError extends Error {}
 
 const PUBLIC_DATA_MARKER = 'public-data';
 
@@ -350,35 +338,23 @@ async function run(command: string, files: string[], options: Options): Promise<
 }
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  const uri = process.env.MONGODB_URI;
-  if (!uri) {
-    process.stderr.write('MONGODB_URI is not set: point it at the database to import into\n');
-    process.exit(2);
-  }
-
-  await connectDatabase(uri, logger);
-  await ensureIndexes(logger);
-  try {
-    const ok = await run(parsed.command, parsed.files, parsed.options);
-    process.exitCode = ok ? 0 : 1;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      process.exitCode = 2;
-    } else {
+  const parsed = parseOrExit(parseOptions, USAGE);
+  await runWithDatabase({
+    logger,
+    purpose: 'import into',
+    run: async () => {
+      const ok = await run(parsed.command, parsed.files, parsed.options);
+      return ok ? 0 : 1;
+    },
+    onError: (error) => {
+      if (error instanceof UsageError) {
+        process.stderr.write(`${error.message}\n${USAGE}\n`);
+        return 2;
+      }
       logger.error({ err: error }, 'import failed');
-      process.exitCode = 1;
-    }
-  } finally {
-    await disconnectDatabase();
-  }
+      return 1;
+    },
+  });
 }
 
 void main();

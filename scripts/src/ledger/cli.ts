@@ -6,12 +6,8 @@
 //   MONGODB_URI=… node --import tsx scripts/src/ledger/cli.ts verify [--fix]
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import {
-  connectDatabase,
-  disconnectDatabase,
-  ensureIndexes,
-} from '@wxlearn/server/db/connection.js';
 import { verifyLedger } from '@wxlearn/server/modules/learning/ledger-verify.js';
+import { runWithDatabase } from '../database-cli.js';
 
 const logger = pino(
   { name: 'ledger', level: process.env.LOG_LEVEL ?? 'info' },
@@ -28,41 +24,36 @@ async function main(): Promise<void> {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
-  const uri = process.env.MONGODB_URI;
-  if (!uri) {
-    process.stderr.write('MONGODB_URI is not set: point it at the database to check\n');
-    process.exit(2);
-  }
-
-  await connectDatabase(uri, logger);
-  await ensureIndexes(logger);
-  try {
-    const report = await verifyLedger({
-      now: new Date(),
-      fix: values.fix,
-      onLearner: (checked) => {
-        if (checked % 1000 === 0) logger.info({ checked }, 'learners checked');
-      },
-    });
-    for (const difference of report.differences) {
-      process.stdout.write(`${JSON.stringify(difference)}\n`);
-    }
-    logger.info(
-      {
-        learners: report.learners,
-        lessons: report.lessons,
-        differences: report.differences.length,
-        fixed: report.fixed,
-      },
-      'ledger verified',
-    );
-    process.exitCode = report.differences.length > 0 && !values.fix ? 1 : 0;
-  } catch (error) {
-    logger.error({ err: error }, 'ledger check failed');
-    process.exitCode = 1;
-  } finally {
-    await disconnectDatabase();
-  }
+  await runWithDatabase({
+    logger,
+    purpose: 'check',
+    run: async () => {
+      const report = await verifyLedger({
+        now: new Date(),
+        fix: values.fix,
+        onLearner: (checked) => {
+          if (checked % 1000 === 0) logger.info({ checked }, 'learners checked');
+        },
+      });
+      for (const difference of report.differences) {
+        process.stdout.write(`${JSON.stringify(difference)}\n`);
+      }
+      logger.info(
+        {
+          learners: report.learners,
+          lessons: report.lessons,
+          differences: report.differences.length,
+          fixed: report.fixed,
+        },
+        'ledger verified',
+      );
+      return report.differences.length > 0 && !values.fix ? 1 : 0;
+    },
+    onError: (error) => {
+      logger.error({ err: error }, 'ledger check failed');
+      return 1;
+    },
+  });
 }
 
 void main();

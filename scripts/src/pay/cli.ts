@@ -4,23 +4,21 @@
 //
 //   node --import tsx scripts/src/pay/cli.ts price --course CODE --fen 9900
 //   ... price --course CODE --free
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import {
-  connectDatabase,
-  disconnectDatabase,
-  ensureIndexes,
-} from '@wxlearn/server/db/connection.js';
-import { ApiError } from '@wxlearn/server/errors.js';
 import { setCoursePrice } from '@wxlearn/server/modules/orders/course-price.service.js';
+import {
+  logCommandError,
+  parseCommandLine,
+  parseOrExit,
+  runWithDatabase,
+  UsageError,
+} from '../database-cli.js';
 
 const logger = pino({ name: 'pay', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
 
 const USAGE = `usage: cli.ts price --course CODE (--fen N | --free)
   price --course CODE --fen N   sell course CODE for N fen (9900 is 99.00 yuan)
   price --course CODE --free    make course CODE free again`;
-
-class UsageError extends Error {}
 
 interface PriceCommand {
   course: string;
@@ -29,20 +27,15 @@ interface PriceCommand {
 }
 
 function parseCommand(args: string[]): PriceCommand {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine(
     args,
-    allowPositionals: true,
-    options: {
+    {
       course: { type: 'string' },
       fen: { type: 'string' },
       free: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
+    USAGE,
+  );
   const [name, ...rest] = positionals;
   if (name !== 'price') throw new UsageError(name ? `unknown command ${name}` : 'missing command');
   if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
@@ -59,39 +52,21 @@ function parseCommand(args: string[]): PriceCommand {
 }
 
 async function main(): Promise<void> {
-  let command: PriceCommand;
-  try {
-    command = parseCommand(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  const uri = process.env.MONGODB_URI;
-  if (!uri) {
-    process.stderr.write('MONGODB_URI is not set: point it at the database to change\n');
-    process.exit(2);
-  }
-
-  await connectDatabase(uri, logger);
-  await ensureIndexes(logger);
-  try {
-    const { previousFen } = await setCoursePrice(command.course, command.priceFen);
-    logger.info(
-      { courseCode: command.course, priceFen: command.priceFen, previousFen },
-      command.priceFen === null ? 'course made free' : 'course price set',
-    );
-    process.exitCode = 0;
-  } catch (error) {
-    if (error instanceof ApiError) {
-      // An unknown course: the message names it.
-      logger.error({ courseCode: command.course, reason: error.message }, 'price command failed');
-    } else {
-      logger.error({ courseCode: command.course, err: error }, 'price command failed');
-    }
-    process.exitCode = 1;
-  } finally {
-    await disconnectDatabase();
-  }
+  const command = parseOrExit(parseCommand, USAGE);
+  await runWithDatabase({
+    logger,
+    purpose: 'change',
+    run: async () => {
+      const { previousFen } = await setCoursePrice(command.course, command.priceFen);
+      logger.info(
+        { courseCode: command.course, priceFen: command.priceFen, previousFen },
+        command.priceFen === null ? 'course made free' : 'course price set',
+      );
+      return 0;
+    },
+    onError: (error) =>
+      logCommandError(logger, error, { courseCode: command.course }, 'price command failed'),
+  });
 }
 
 void main();

@@ -10,14 +10,8 @@
 //   ... import FILE.csv
 //   ... picks [--limit N]
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { pino } from 'pino';
-import {
-  connectDatabase,
-  disconnectDatabase,
-  ensureIndexes,
-} from '@wxlearn/server/db/connection.js';
 import { ApiError } from '@wxlearn/server/errors.js';
 import {
   assignCourse,
@@ -25,6 +19,13 @@ import {
   removeAssignment,
 } from '@wxlearn/server/modules/recommendations/assignments.service.js';
 import { recommendForAllLearners } from '@wxlearn/server/modules/recommendations/batch.js';
+import {
+  logCommandError,
+  parseCommandLine,
+  parseOrExit,
+  runWithDatabase,
+  UsageError,
+} from '../database-cli.js';
 
 // Logs go to stderr so that stdout carries only the listed rows.
 const logger = pino(
@@ -45,8 +46,6 @@ const USAGE = `usage: cli.ts <assign|unassign|list|import|picks> [options]
   picks [--limit N]        print every learner's picks as JSON lines {learnerId, picks},
                            N picks each (default 5, at most 20)`;
 
-class UsageError extends Error {}
-
 type Command =
   | { name: 'assign'; unit: string; course: string; due: string; post: string | null }
   | { name: 'unassign'; unit: string; course: string; post: string | null }
@@ -55,22 +54,17 @@ type Command =
   | { name: 'picks'; limit: number };
 
 function parseCommand(args: string[]): Command {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine(
     args,
-    allowPositionals: true,
-    options: {
+    {
       unit: { type: 'string' },
       course: { type: 'string' },
       due: { type: 'string' },
       post: { type: 'string' },
       limit: { type: 'string', default: '5' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
+    USAGE,
+  );
   const [name, ...rest] = positionals;
   const unit = values.unit?.trim();
   const course = values.course?.trim();
@@ -184,34 +178,13 @@ async function run(command: Command): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  let command: Command;
-  try {
-    command = parseCommand(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  const uri = process.env.MONGODB_URI;
-  if (!uri) {
-    process.stderr.write('MONGODB_URI is not set: point it at the database to use\n');
-    process.exit(2);
-  }
-
-  await connectDatabase(uri, logger);
-  await ensureIndexes(logger);
-  try {
-    process.exitCode = await run(command);
-  } catch (error) {
-    if (error instanceof ApiError) {
-      // An unknown unit or course, or an invalid date: the message names it.
-      logger.error({ command: command.name, reason: error.message }, 'command failed');
-    } else {
-      logger.error({ command: command.name, err: error }, 'command failed');
-    }
-    process.exitCode = 1;
-  } finally {
-    await disconnectDatabase();
-  }
+  const command = parseOrExit(parseCommand, USAGE);
+  await runWithDatabase({
+    logger,
+    purpose: 'use',
+    run: () => run(command),
+    onError: (error) => logCommandError(logger, error, { command: command.name }, 'command failed'),
+  });
 }
 
 void main();

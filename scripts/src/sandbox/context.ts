@@ -1,3 +1,4 @@
+import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 
 /** AppID and AppSecret of one WeChat account (mini-program or official account). */
@@ -47,6 +48,14 @@ export class CallCounter {
 
   increment(endpoint: CountedEndpoint): void {
     this.counts.set(endpoint, (this.counts.get(endpoint) ?? 0) + 1);
+  }
+
+  /** Returns middleware that counts each request, so put it before any check that rejects one. */
+  countRequests(endpoint: CountedEndpoint): Middleware {
+    return async (_ctx, next) => {
+      this.increment(endpoint);
+      await next();
+    };
   }
 
   snapshot(): Record<CountedEndpoint, number> {

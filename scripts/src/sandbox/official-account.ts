@@ -251,6 +251,11 @@ export function createOfficialAccountArea(
     ctx.body = wechatError(errcode, clock.now());
   }
 
+  function succeed(ctx: Context, endpoint: string): void {
+    logger.info({ endpoint }, 'wechat api call succeeded');
+    ctx.body = { errcode: 0, errmsg: 'ok' };
+  }
+
   /** Reads a JSON body and returns it, or sends errcode 44002 or 47001 and returns undefined. */
   async function jsonBody(ctx: Context, endpoint: string): Promise<unknown> {
     const body = await readJsonBody(ctx.req);
@@ -285,83 +290,77 @@ export function createOfficialAccountArea(
 
   const router = new Router();
 
-  router.all(
-    '/cgi-bin/message/custom/send',
-    async (_ctx, next) => {
-      calls.increment('custom_send');
-      await next();
-    },
-    requireAccessToken(),
-    async (ctx) => {
-      if (ctx.method !== 'POST') return reply(ctx, 'custom_send', 43002);
-      const body = await jsonBody(ctx, 'custom_send');
+  /**
+   * Routes a POST endpoint that takes an access token and a JSON body. Every request is counted.
+   * Another method gets 43002, and a missing or unparseable body 44002 or 47001.
+   */
+  function postJson(
+    path: string,
+    endpoint: 'custom_send' | 'qrcode_create' | 'menu_create',
+    handle: (ctx: Context, body: unknown) => void,
+  ): void {
+    router.all(path, calls.countRequests(endpoint), requireAccessToken(), async (ctx) => {
+      if (ctx.method !== 'POST') return reply(ctx, endpoint, 43002);
+      const body = await jsonBody(ctx, endpoint);
       if (body === undefined) return;
-      const appId = String(ctx.state.wechatAppId);
-      const errcode = customSendErrcode(appId, body);
-      const parsed = customSendSchema.safeParse(body);
-      customMessages.push({
-        at: new Date(clock.now()).toISOString(),
-        appId,
-        touser: parsed.data?.touser ?? '',
-        msgtype: parsed.data?.msgtype ?? '',
-        content: parsed.data?.text?.content ?? null,
-        errcode: errcode ?? 0,
-      });
-      if (errcode !== null) return reply(ctx, 'custom_send', errcode);
-      logger.info({ endpoint: 'custom_send' }, 'wechat api call succeeded');
-      ctx.body = { errcode: 0, errmsg: 'ok' };
-    },
-  );
+      handle(ctx, body);
+    });
+  }
 
-  router.all(
-    '/cgi-bin/qrcode/create',
-    async (_ctx, next) => {
-      calls.increment('qrcode_create');
-      await next();
-    },
-    requireAccessToken(),
-    async (ctx) => {
-      if (ctx.method !== 'POST') return reply(ctx, 'qrcode_create', 43002);
-      const body = await jsonBody(ctx, 'qrcode_create');
-      if (body === undefined) return;
-      // NOTE: WeChat's errcodes for a malformed QR request are not in the sandbox's sources, so
-      // every malformed request gets 47001 (data format error).
-      const parsed = qrCreateSchema.safeParse(body);
-      if (!parsed.success) return reply(ctx, 'qrcode_create', 47001);
-      const request = parsed.data;
-      const permanent = request.action_name.startsWith('QR_LIMIT_');
-      const usesString = request.action_name.endsWith('_STR_SCENE');
-      const sceneStr = request.action_info.scene.scene_str ?? null;
-      const sceneId = request.action_info.scene.scene_id ?? null;
-      if (usesString ? sceneStr === null : sceneId === null) {
-        return reply(ctx, 'qrcode_create', 47001);
-      }
-      const expireSeconds = Math.min(
-        request.expire_seconds ?? QR_DEFAULT_EXPIRE_SECONDS,
-        QR_MAX_EXPIRE_SECONDS,
-      );
+  postJson('/cgi-bin/message/custom/send', 'custom_send', (ctx, body) => {
+    const appId = String(ctx.state.wechatAppId);
+    const errcode = customSendErrcode(appId, body);
+    const parsed = customSendSchema.safeParse(body);
+    customMessages.push({
+      at: new Date(clock.now()).toISOString(),
+      appId,
+      touser: parsed.data?.touser ?? '',
+      msgtype: parsed.data?.msgtype ?? '',
+      content: parsed.data?.text?.content ?? null,
+      errcode: errcode ?? 0,
+    });
+    if (errcode !== null) return reply(ctx, 'custom_send', errcode);
+    succeed(ctx, 'custom_send');
+  });
 
-      const ticket = `gQ${randomBytes(36).toString('base64url')}`;
-      const code: RecordedQrCode = {
-        appId: String(ctx.state.wechatAppId),
-        ticket,
-        actionName: request.action_name,
-        sceneStr: usesString ? sceneStr : null,
-        sceneId: usesString ? null : sceneId,
-        expiresAt: permanent ? null : clock.now() + expireSeconds * 1000,
-      };
-      qrCodes.set(ticket, code);
-      logger.info(
-        { endpoint: 'qrcode_create', actionName: code.actionName },
-        'wechat api call succeeded',
-      );
-      ctx.body = {
-        ticket,
-        ...(permanent ? {} : { expire_seconds: expireSeconds }),
-        url: `http://weixin.qq.com/q/${randomBytes(12).toString('base64url')}`,
-      };
-    },
-  );
+  postJson('/cgi-bin/qrcode/create', 'qrcode_create', (ctx, body) => {
+    // NOTE: WeChat's errcodes for a malformed QR request are not in the sandbox's sources, so
+    // every malformed request gets 47001 (data format error).
+    const parsed = qrCreateSchema.safeParse(body);
+    if (!parsed.success) return reply(ctx, 'qrcode_create', 47001);
+    const request = parsed.data;
+    const permanent = request.action_name.startsWith('QR_LIMIT_');
+    const usesString = request.action_name.endsWith('_STR_SCENE');
+    const sceneStr = request.action_info.scene.scene_str ?? null;
+    const sceneId = request.action_info.scene.scene_id ?? null;
+    if (usesString ? sceneStr === null : sceneId === null) {
+      return reply(ctx, 'qrcode_create', 47001);
+    }
+    const expireSeconds = Math.min(
+      request.expire_seconds ?? QR_DEFAULT_EXPIRE_SECONDS,
+      QR_MAX_EXPIRE_SECONDS,
+    );
+
+    const ticket = `gQ${randomBytes(36).toString('base64url')}`;
+    const code: RecordedQrCode = {
+      appId: String(ctx.state.wechatAppId),
+      ticket,
+      actionName: request.action_name,
+      sceneStr: usesString ? sceneStr : null,
+      sceneId: usesString ? null : sceneId,
+      expiresAt: permanent ? null : clock.now() + expireSeconds * 1000,
+    };
+    qrCodes.set(ticket, code);
+    logger.info(
+      { endpoint: 'qrcode_create', actionName: code.actionName },
+      'wechat api call succeeded',
+    );
+    ctx.body = {
+      ticket,
+      ...(permanent ? {} : { expire_seconds: expireSeconds }),
+      url: `http://weixin.qq.com/q/${randomBytes(12).toString('base64url')}`,
+    };
+  });
 
   // WeChat serves the image of a QR code by ticket, without an access token. The sandbox draws a
   // placeholder that shows the scene, since nothing scans it.
@@ -380,35 +379,20 @@ export function createOfficialAccountArea(
       `<text x="120" y="120" font-size="10" text-anchor="middle">${scene}</text></svg>`;
   });
 
-  router.all(
-    '/cgi-bin/menu/create',
-    async (_ctx, next) => {
-      calls.increment('menu_create');
-      await next();
-    },
-    requireAccessToken(),
-    async (ctx) => {
-      if (ctx.method !== 'POST') return reply(ctx, 'menu_create', 43002);
-      const body = await jsonBody(ctx, 'menu_create');
-      if (body === undefined) return;
-      const errcode = menuErrcode(body, context.miniProgram.appId);
-      if (errcode !== null) return reply(ctx, 'menu_create', errcode);
-      menus.push({
-        at: new Date(clock.now()).toISOString(),
-        appId: String(ctx.state.wechatAppId),
-        menu: body,
-      });
-      logger.info({ endpoint: 'menu_create' }, 'wechat api call succeeded');
-      ctx.body = { errcode: 0, errmsg: 'ok' };
-    },
-  );
+  postJson('/cgi-bin/menu/create', 'menu_create', (ctx, body) => {
+    const errcode = menuErrcode(body, context.miniProgram.appId);
+    if (errcode !== null) return reply(ctx, 'menu_create', errcode);
+    menus.push({
+      at: new Date(clock.now()).toISOString(),
+      appId: String(ctx.state.wechatAppId),
+      menu: body,
+    });
+    succeed(ctx, 'menu_create');
+  });
 
   router.get(
     '/cgi-bin/user/info',
-    async (_ctx, next) => {
-      calls.increment('user_info');
-      await next();
-    },
+    calls.countRequests('user_info'),
     requireAccessToken(),
     (ctx) => {
       const openid = typeof ctx.query.openid === 'string' ? ctx.query.openid : '';

@@ -311,10 +311,7 @@ export function createTokenArea(context: SandboxContext): TokenArea {
   // can check a token over HTTP. The real endpoint lists WeChat's callback IP ranges.
   router.get(
     '/cgi-bin/getcallbackip',
-    async (_ctx, next) => {
-      calls.increment('getcallbackip');
-      await next();
-    },
+    calls.countRequests('getcallbackip'),
     requireAccessToken(),
     (ctx) => {
       ctx.body = { ip_list: ['127.0.0.1'] };
