@@ -2,8 +2,10 @@
 // index (no database, no HTTP):
 // 1. accuracy on the development and test splits of the evaluation set at the configured
 //    threshold (DEFAULT_FAQ_SCORING), and the threshold that would be best on the development
-//    split alone;
-// 2. the same questions against 1,000 entries (the real ones plus fillers made from the course
+//    split alone; a third split, eval-holdout.jsonl, is reported as well when the file exists;
+// 2. leave-one-out over the knowledge base: each paraphrase is asked with that paraphrase removed
+//    from its entry, a check of how retrieval does on wordings it has not seen;
+// 3. the dev and test questions against 1,000 entries (the real ones plus fillers made from the course
 //    titles of the public catalog), with p50/p99 answer time of searchFaq + decideAnswer.
 // Metrics: top-1 accuracy = in-domain questions answered (confidence at or above the threshold)
 // with the expected entry; top-3 recall = in-domain questions whose expected entry is among the
@@ -14,7 +16,7 @@
 //
 // --sweep also grid-searches the scoring weights and threshold on the development split only and
 // prints the best settings; copy them into DEFAULT_FAQ_SCORING by hand.
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -70,6 +72,16 @@ async function readEvalFile(name: string): Promise<EvalItem[]> {
       }
       return { question: item.question, expected: item.expected };
     });
+}
+
+/** Reads an evaluation file, or returns null when it does not exist. */
+async function readOptionalEvalFile(name: string): Promise<EvalItem[] | null> {
+  try {
+    await access(path.join(faqDir, name));
+  } catch {
+    return null;
+  }
+  return readEvalFile(name);
 }
 
 function rankAll(index: FaqIndex, items: readonly EvalItem[]): FaqMatch[][] {
@@ -145,10 +157,41 @@ async function fillerEntries(count: number): Promise<FaqIndexEntry[]> {
       if (fillers.length >= count) return fillers;
       const [standardQuestion = '', ...paraphrases] = template(title);
       const code = `filler-${String(fillers.length + 1).padStart(4, '0')}`;
-      fillers.push({ id: code, code, standardQuestion, paraphrases });
+      const answer = `《${title}》的学时、测验和资料以课程详情页的说明为准。`;
+      fillers.push({ id: code, code, standardQuestion, paraphrases, answer });
     }
   }
   return fillers;
+}
+
+/**
+ * Returns the table row of the leave-one-out run: each paraphrase of each entry is asked against
+ * an index built without that paraphrase. There are no out-of-domain questions in this run.
+ */
+function leaveOneOutRow(
+  entries: readonly FaqIndexEntry[],
+  synonyms: Parameters<typeof buildFaqIndex>[1],
+  scoring: Readonly<FaqScoring>,
+): string {
+  const items: EvalItem[] = [];
+  const rankings: FaqMatch[][] = [];
+  entries.forEach((entry, entryPosition) => {
+    entry.paraphrases.forEach((paraphrase, paraphrasePosition) => {
+      const reduced = entries.map((other, otherPosition) =>
+        otherPosition === entryPosition
+          ? {
+              ...other,
+              paraphrases: other.paraphrases.filter(
+                (_, position) => position !== paraphrasePosition,
+              ),
+            }
+          : other,
+      );
+      items.push({ question: paraphrase, expected: entry.code });
+      rankings.push(searchFaq(buildFaqIndex(reduced, synonyms, scoring), paraphrase, 3));
+    });
+  });
+  return row('knowledge base, leave one out', measure(items, rankings, scoring), scoring.threshold);
 }
 
 function quantile(sorted: readonly number[], share: number): number {
@@ -203,11 +246,13 @@ async function main(): Promise<void> {
     code: entry.code,
     standardQuestion: entry.standardQuestion,
     paraphrases: entry.paraphrases,
+    answer: entry.answer,
   }));
   const dev = await readEvalFile('eval-dev.jsonl');
   const test = await readEvalFile('eval-test.jsonl');
+  const holdout = await readOptionalEvalFile('eval-holdout.jsonl');
   const codes = new Set(entries.map((entry) => entry.code));
-  for (const item of [...dev, ...test]) {
+  for (const item of [...dev, ...test, ...(holdout ?? [])]) {
     if (item.expected !== 'none' && !codes.has(item.expected)) {
       throw new Error(`evaluation item '${item.question}' expects unknown entry ${item.expected}`);
     }
@@ -224,12 +269,14 @@ async function main(): Promise<void> {
         '| --- | --- | --- | --- | --- | --- | --- |',
         row('dev', measure(dev, devRankings, scoring), scoring.threshold),
         row('dev, best threshold on dev', devBest.metrics, devBest.threshold),
+        leaveOneOutRow(entries, knowledgeBase.synonyms, scoring),
       ].join('\n')}\n`,
     );
     if (values.sweep) sweep(entries, knowledgeBase.synonyms, dev);
     return;
   }
   const testRankings = rankAll(index, test);
+  const holdoutRankings = holdout === null ? null : rankAll(index, holdout);
   const devBest = bestThreshold(dev, devRankings, scoring);
 
   const fillers = await fillerEntries(LOADED_ENTRIES - entries.length);
@@ -260,12 +307,16 @@ async function main(): Promise<void> {
     ...header,
     row('dev', measure(dev, devRankings, scoring), scoring.threshold),
     row('test', measure(test, testRankings, scoring), scoring.threshold),
+    ...(holdout === null || holdoutRankings === null
+      ? []
+      : [row('holdout', measure(holdout, holdoutRankings, scoring), scoring.threshold)]),
     row('dev, best threshold on dev', devBest.metrics, devBest.threshold),
     row(
       'test at that threshold',
       measure(test, testRankings, { ...scoring, threshold: devBest.threshold }),
       devBest.threshold,
     ),
+    leaveOneOutRow(entries, knowledgeBase.synonyms, scoring),
     row(
       `dev + test, ${large.entries.length} entries`,
       measure(all, largeRankings, scoring),

@@ -47,6 +47,11 @@ describe('segmentQuestion', () => {
     expect(words).toContain('哪里');
   });
 
+  it('keeps platform words whole', () => {
+    expect(segmentQuestion('证书能算学时吗')).toContain('学时');
+    expect(segmentQuestion('怎么换绑')).toContain('换绑');
+  });
+
   it('drops punctuation and lowercases Latin text', () => {
     const words = segmentQuestion('APP，怎么登录？');
 
@@ -121,7 +126,30 @@ describe('searchFaq', () => {
     const [top] = searchFaq(index, '最多能答几次');
 
     expect(top?.code).toBe('attempts');
-    expect(top?.confidence).toBeCloseTo(1, 5);
+    expect(top?.wordShare).toBeCloseTo(1, 5);
+    expect(top?.characterShare).toBeCloseTo(1, 5);
+    expect(top?.ngramSimilarity).toBeCloseTo(1, 5);
+  });
+
+  it('adds the answer text at a low weight', () => {
+    const withAnswers = buildFaqIndex([
+      { ...entry('attempts', '测验可以做几次'), answer: '作答次数由每个测验单独设定' },
+      { ...entry('hours', '学时是怎么计算的'), answer: '学时按课程计算' },
+    ]);
+    const [top] = searchFaq(withAnswers, '作答次数有限制吗');
+
+    expect(top?.code).toBe('attempts');
+    expect(top?.answerShare).toBeGreaterThan(0.2);
+    expect(top?.wordShare).toBe(0);
+  });
+
+  it('lowers the confidence for words the FAQ never uses', () => {
+    const [known] = searchFaq(index, '学时怎么计算');
+    const [unknown] = searchFaq(index, '打印机学时怎么计算');
+
+    expect(known?.code).toBe('hours');
+    expect(unknown?.code).toBe('hours');
+    expect(unknown?.confidence ?? 1).toBeLessThan((known?.confidence ?? 0) * 0.9);
   });
 
   it('ranks a question that matches more words higher', () => {
@@ -174,7 +202,7 @@ describe('searchFaq', () => {
     const [top] = searchFaq(stale, '忘记密码怎么办');
 
     expect(top?.code).toBe('password');
-    expect(top?.confidence).toBeCloseTo(1, 5);
+    expect(top?.wordShare).toBeCloseTo(1, 5);
   });
 });
 
@@ -187,6 +215,8 @@ describe('decideAnswer', () => {
     wordShare: confidence,
     characterShare: confidence,
     ngramSimilarity: confidence,
+    entryShare: confidence,
+    answerShare: confidence,
   });
 
   const suggestionCodes = (decision: FaqDecision) =>

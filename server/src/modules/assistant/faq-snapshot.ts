@@ -69,6 +69,7 @@ function indexEntry(entry: FaqEntry): FaqIndexEntry {
     standardQuestion: entry.standardQuestion,
     paraphrases: entry.paraphrases,
     questionWords: tokensCurrent ? entry.tokens.map((question) => question.words) : null,
+    answer: entry.answer,
   };
 }
 
