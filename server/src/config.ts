@@ -55,6 +55,17 @@ const schema = z
       .regex(/^[A-Za-z0-9+/]{43}$/, 'must be 43 base64 characters')
       .optional(),
     /**
+     * Message encryption mode chosen on the official account's server settings page. `safe`
+     * accepts only encrypted messages. `compatible` and `plain` also accept plaintext ones, whose
+     * signature does not cover the body.
+     */
+    WECHAT_OA_MESSAGE_MODE: z
+      .enum(['safe', 'compatible', 'plain'], {
+        error: (issue) =>
+          `must be safe, compatible or plain (the encryption mode on the official account's server settings page), not ${JSON.stringify(issue.input)}`,
+      })
+      .default('safe'),
+    /**
      * Credential of the bot process for /api/assistant/channel-ask and the channel outbox. Those
      * routes exist only when it is set.
      */

@@ -2,13 +2,14 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { ApiErrorBody } from '@wxlearn/api-types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { FollowerModel } from '../src/modules/official-account/follower.model.js';
 import { InboundMessageModel } from '../src/modules/official-account/inbound-message.model.js';
 import { WEBHOOK_PATH } from '../src/modules/official-account/official-account.routes.js';
 import { createOfficialAccountService } from '../src/modules/official-account/official-account.service.js';
 import { createApp } from '../src/app.js';
 import { computeSignature } from '../src/wechat/official-account-crypto.js';
-import { startTestServer, type TestServer } from './harness.js';
+import { baseTestEnvironment, createRequest, startTestServer, type TestServer } from './harness.js';
 import {
   OFFICIAL_ACCOUNT_OVERRIDES,
   TEST_OA_TOKEN,
@@ -25,9 +26,12 @@ const OPENID = 'oWebhookFollower000000000001';
 const ASSISTANT_REPLY = /人工/;
 
 let server: TestServer;
+/** How far the server clock is ahead of the real one, which the sandbox signs with. */
+let clockOffsetMs = 0;
 
 beforeAll(async () => {
   server = await startTestServer(OFFICIAL_ACCOUNT_OVERRIDES);
+  server.deps.now = () => new Date(Date.now() + clockOffsetMs);
   await configureWebhook(server);
 });
 
@@ -36,15 +40,49 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  clockOffsetMs = 0;
   await InboundMessageModel.deleteMany({});
   await FollowerModel.deleteMany({});
 });
 
-function signedQuery(extra = ''): string {
-  const timestamp = '1714000000';
+/** Returns a query string with a valid URL signature, timestamped now unless `timestamp` is set. */
+function signedQuery(extra = '', timestamp = String(Math.floor(Date.now() / 1000))): string {
   const nonce = '829301';
   const signature = computeSignature(TEST_OA_TOKEN, timestamp, nonce);
   return `signature=${signature}&timestamp=${timestamp}&nonce=${nonce}${extra}`;
+}
+
+function plaintextXml(openid: string, msgId: string): string {
+  return (
+    `<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName>` +
+    `<CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType>` +
+    `<Content><![CDATA[你好]]></Content><MsgId>${msgId}</MsgId></xml>`
+  );
+}
+
+interface ModeApp {
+  url: string;
+  request: TestServer['request'];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the test server's app with another WECHAT_OA_MESSAGE_MODE on a port of its own. It shares
+ * the database, the service and the clock of `server`.
+ */
+async function startAppWithMode(mode: Config['WECHAT_OA_MESSAGE_MODE']): Promise<ModeApp> {
+  const config = { ...server.deps.config, WECHAT_OA_MESSAGE_MODE: mode };
+  const listener = createApp({ ...server.deps, config }).listen(0, '127.0.0.1');
+  await once(listener, 'listening');
+  const url = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  return {
+    url,
+    request: createRequest(url),
+    close: async () => {
+      listener.closeAllConnections();
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    },
+  };
 }
 
 describe('URL verification', () => {
@@ -149,7 +187,19 @@ describe('safe mode', () => {
   });
 });
 
-describe('plaintext and compatible mode', () => {
+describe('plain mode', () => {
+  let plain: ModeApp;
+
+  beforeAll(async () => {
+    plain = await startAppWithMode('plain');
+    await configureWebhook(server, plain.url);
+  });
+
+  afterAll(async () => {
+    await configureWebhook(server);
+    await plain?.close();
+  });
+
   it('replies in plaintext to a plaintext message', async () => {
     const outcome = await deliver(server, {
       mode: 'plaintext',
@@ -160,6 +210,87 @@ describe('plaintext and compatible mode', () => {
 
     expect(attempt?.body).toMatch(/^<xml><ToUserName>/);
     expect(replyContent(attempt)).toMatch(ASSISTANT_REPLY);
+  });
+
+  it('rejects a plaintext message with a wrong signature with 403', async () => {
+    const outcome = await deliver(server, {
+      mode: 'plaintext',
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
+      invalidSignature: true,
+    });
+
+    expect(outcome.attempts[0]?.status).toBe(403);
+  });
+
+  it('still replies encrypted to an encrypted message', async () => {
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
+    });
+    const attempt = outcome.attempts[0];
+
+    expect(attempt?.body).toContain('<Encrypt>');
+    expect(replyContent(attempt)).toMatch(ASSISTANT_REPLY);
+  });
+
+  it('rejects a 301-second-old timestamp with 403', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000) - 301);
+    const response = await plain.request<ApiErrorBody>(
+      'POST',
+      `${WEBHOOK_PATH}?${signedQuery('', timestamp)}`,
+      { rawBody: plaintextXml(OPENID, '7000000000000000002') },
+    );
+
+    expect(response.status).toBe(403);
+    expect(response.body.error.id).toBe('forbidden');
+    expect(response.body.error.message).toMatch(/timestamp/);
+    expect(await InboundMessageModel.countDocuments({})).toBe(0);
+  });
+
+  it('rejects malformed XML with 400', async () => {
+    const response = await plain.request<ApiErrorBody>('POST', `${WEBHOOK_PATH}?${signedQuery()}`, {
+      rawBody: '<xml><ToUserName>',
+      headers: { 'content-type': 'text/xml' },
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.id).toBe('validation_failed');
+  });
+
+  it('rejects deeply nested XML with 400', async () => {
+    const rawBody = `<xml>${'<a>'.repeat(20_000)}${'</a>'.repeat(20_000)}</xml>`;
+    const response = await plain.request<ApiErrorBody>('POST', `${WEBHOOK_PATH}?${signedQuery()}`, {
+      rawBody,
+      headers: { 'content-type': 'text/xml' },
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.id).toBe('validation_failed');
+  });
+
+  it('reads the XML body itself even when it is labelled as JSON', async () => {
+    const response = await plain.request('POST', `${WEBHOOK_PATH}?${signedQuery()}`, {
+      rawBody: plaintextXml(OPENID, '7000000000000000001'),
+      headers: { 'content-type': 'application/json' },
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.text).toMatch(ASSISTANT_REPLY);
+  });
+});
+
+describe('compatible mode', () => {
+  let compatible: ModeApp;
+
+  beforeAll(async () => {
+    compatible = await startAppWithMode('compatible');
+    await configureWebhook(server, compatible.url);
+  });
+
+  afterAll(async () => {
+    await configureWebhook(server);
+    await compatible?.close();
   });
 
   it('replies encrypted to a compatible-mode message', async () => {
@@ -174,15 +305,96 @@ describe('plaintext and compatible mode', () => {
     expect(replyContent(attempt)).toMatch(ASSISTANT_REPLY);
   });
 
-  it('rejects a plaintext message with a wrong signature with 403', async () => {
+  it('accepts a plaintext message', async () => {
     const outcome = await deliver(server, {
       mode: 'plaintext',
       openid: OPENID,
       message: { type: 'text', content: '你好' },
-      invalidSignature: true,
+    });
+    const attempt = outcome.attempts[0];
+
+    expect(attempt?.status).toBe(200);
+    expect(replyContent(attempt)).toMatch(ASSISTANT_REPLY);
+  });
+
+  it('rejects a 301-second-ahead timestamp with 403', async () => {
+    clockOffsetMs = -301_000;
+    const outcome = await deliver(server, {
+      mode: 'compatible',
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
     });
 
     expect(outcome.attempts[0]?.status).toBe(403);
+    expect(await InboundMessageModel.countDocuments({})).toBe(0);
+  });
+});
+
+describe('safe mode rejections', () => {
+  it('rejects a signed plaintext unsubscribe with 403', async () => {
+    await deliver(server, { openid: OPENID, message: { type: 'event', event: 'subscribe' } });
+    const forged = await deliver(server, {
+      mode: 'plaintext',
+      openid: OPENID,
+      message: { type: 'event', event: 'unsubscribe' },
+      createTime: Math.floor(Date.now() / 1000) + 5,
+    });
+    const follower = await FollowerModel.findOne({ openid: OPENID }).lean();
+
+    expect(forged.attempts[0]?.status).toBe(403);
+    expect(JSON.parse(forged.attempts[0]?.body ?? '{}')).toMatchObject({
+      error: { id: 'forbidden' },
+    });
+    expect(follower?.following).toBe(true);
+    expect(await InboundMessageModel.countDocuments({})).toBe(1);
+  });
+
+  it('rejects encrypt_type=aes without msg_signature with 403', async () => {
+    const response = await server.request<ApiErrorBody>(
+      'POST',
+      `${WEBHOOK_PATH}?${signedQuery('&encrypt_type=aes')}`,
+      { rawBody: '<xml><Encrypt><![CDATA[AAAAAAAAAAAAAAAAAAAAAA==]]></Encrypt></xml>' },
+    );
+
+    expect(response.status).toBe(403);
+    expect(response.body.error.id).toBe('forbidden');
+  });
+
+  it('rejects a 301-second-old message with 403', async () => {
+    clockOffsetMs = 301_000;
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
+    });
+
+    expect(outcome.attempts[0]?.status).toBe(403);
+    expect(JSON.parse(outcome.attempts[0]?.body ?? '{}')).toMatchObject({
+      error: { id: 'forbidden' },
+    });
+    expect(await InboundMessageModel.countDocuments({})).toBe(0);
+  });
+
+  it('accepts a 299-second-old message', async () => {
+    clockOffsetMs = 299_000;
+    const outcome = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'text', content: '你好' },
+    });
+
+    expect(outcome.attempts[0]?.status).toBe(200);
+    expect(replyContent(outcome.attempts[0])).toMatch(ASSISTANT_REPLY);
+  });
+
+  it('rejects a deeply nested envelope with 400', async () => {
+    const rawBody = `<xml>${'<a>'.repeat(20_000)}${'</a>'.repeat(20_000)}</xml>`;
+    const response = await server.request<ApiErrorBody>(
+      'POST',
+      `${WEBHOOK_PATH}?${signedQuery('&encrypt_type=aes&msg_signature=0')}`,
+      { rawBody, headers: { 'content-type': 'text/xml' } },
+    );
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.id).toBe('validation_failed');
   });
 });
 
@@ -201,7 +413,9 @@ describe('retries', () => {
     expect(replies[0]).not.toBeNull();
     expect(new Set(replies).size).toBe(1);
     expect(await InboundMessageModel.countDocuments({})).toBe(1);
-    const stored = await InboundMessageModel.findOne({ dedupKey: `msg:${outcome.msgId}` }).lean();
+    const stored = await InboundMessageModel.findOne({
+      dedupKey: `msg:${OPENID}:${outcome.msgId}`,
+    }).lean();
     expect(stored?.state).toBe('replied');
   });
 
@@ -244,6 +458,44 @@ describe('retries', () => {
 
     expect(second.attempts[0]?.reply.kind).toBe('xml');
     expect(await InboundMessageModel.countDocuments({})).toBe(1);
+  });
+
+  it('keeps one MsgId from two senders apart', async () => {
+    const otherOpenid = 'oWebhookFollower000000000002';
+    await deliver(server, { openid: OPENID, message: { type: 'text', content: 'a' }, msgId: '42' });
+    const second = await deliver(server, {
+      openid: otherOpenid,
+      message: { type: 'text', content: 'b' },
+      msgId: '42',
+    });
+    const reply = second.attempts[0]?.reply;
+    const xml = reply?.kind === 'xml' ? reply.xml : '';
+
+    expect(xml).toContain(`<ToUserName><![CDATA[${otherOpenid}]]></ToUserName>`);
+    expect(xml).not.toContain(OPENID);
+    expect(await InboundMessageModel.countDocuments({})).toBe(2);
+  });
+
+  it('keeps two menu clicks in one second apart', async () => {
+    const createTime = Math.floor(Date.now() / 1000);
+    const faq = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'event', event: 'CLICK', eventKey: 'FAQ' },
+      createTime,
+    });
+    const other = await deliver(server, {
+      openid: OPENID,
+      message: { type: 'event', event: 'CLICK', eventKey: 'OTHER_KEY' },
+      createTime,
+    });
+    const keys = (await InboundMessageModel.find({}).lean()).map((stored) => stored.dedupKey);
+
+    expect(replyContent(faq.attempts[0])).toContain('怎么查看我的学时');
+    expect(other.attempts[0]?.body).toBe('success');
+    expect(keys.sort()).toEqual([
+      `event:${OPENID}:${createTime}:CLICK:FAQ`,
+      `event:${OPENID}:${createTime}:CLICK:OTHER_KEY`,
+    ]);
   });
 });
 
@@ -352,20 +604,6 @@ describe('menu clicks and other messages', () => {
 });
 
 describe('request checks', () => {
-  it('rejects malformed XML with 400', async () => {
-    const response = await server.request<ApiErrorBody>(
-      'POST',
-      `${WEBHOOK_PATH}?${signedQuery()}`,
-      {
-        rawBody: '<xml><ToUserName>',
-        headers: { 'content-type': 'text/xml' },
-      },
-    );
-
-    expect(response.status).toBe(400);
-    expect(response.body.error.id).toBe('validation_failed');
-  });
-
   it('rejects a body over the limit with 413', async () => {
     const response = await server.request<ApiErrorBody>(
       'POST',
@@ -386,20 +624,23 @@ describe('request checks', () => {
 
     expect(response.status).toBe(400);
   });
+});
 
-  it('reads the XML body itself even when it is labelled as JSON', async () => {
-    const xml =
-      `<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[${OPENID}]]></FromUserName>` +
-      '<CreateTime>1714000000</CreateTime><MsgType><![CDATA[text]]></MsgType>' +
-      '<Content><![CDATA[你好]]></Content><MsgId>7000000000000000001</MsgId></xml>';
+describe('message mode configuration', () => {
+  const environment = () => ({
+    ...baseTestEnvironment(server.sandbox.url),
+    ...OFFICIAL_ACCOUNT_OVERRIDES,
+  });
 
-    const response = await server.request('POST', `${WEBHOOK_PATH}?${signedQuery()}`, {
-      rawBody: xml,
-      headers: { 'content-type': 'application/json' },
-    });
+  it('defaults to safe', () => {
+    expect(loadConfig(environment()).WECHAT_OA_MESSAGE_MODE).toBe('safe');
+  });
 
-    expect(response.status).toBe(200);
-    expect(response.text).toMatch(ASSISTANT_REPLY);
+  it('rejects an unknown mode with the allowed values', () => {
+    const load = () => loadConfig({ ...environment(), WECHAT_OA_MESSAGE_MODE: 'aes' });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/WECHAT_OA_MESSAGE_MODE: must be safe, compatible or plain/);
   });
 });
 

@@ -7,7 +7,12 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
  */
 const inboundMessageSchema = new Schema(
   {
-    /** `msg:<MsgId>` for messages, `event:<FromUserName>:<CreateTime>:<Event>` for events. */
+    /**
+     * `msg:<FromUserName>:<MsgId>` for messages and
+     * `event:<FromUserName>:<CreateTime>:<Event>[:<EventKey>]` for events, each part URI-encoded.
+     * Only the unique index makes a retry collide: FerretDB v1 does not apply a conditional
+     * update atomically, so a find-then-insert check would let two concurrent retries through.
+     */
     dedupKey: { type: String, required: true },
     openid: { type: String, required: true },
     msgType: { type: String, required: true },

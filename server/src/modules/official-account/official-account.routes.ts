@@ -56,7 +56,10 @@ export function createOfficialAccountRouter(
 
   router.post(WEBHOOK_PATH, async (ctx) => {
     const body = await readRawBody(ctx.req, maxBodyBytes);
-    const { inbound, encrypted } = openMessage(crypto, ctx.querystring, body);
+    const { inbound, encrypted } = openMessage(crypto, ctx.querystring, body, {
+      mode: config.WECHAT_OA_MESSAGE_MODE,
+      now: now(),
+    });
     const replyXml = await service.receive(inbound, ctx.state.log);
     if (replyXml === null) {
       ctx.type = 'text/plain';

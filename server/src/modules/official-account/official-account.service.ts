@@ -67,10 +67,26 @@ export interface OfficialAccountServiceOptions {
   duplicateWaitMs?: number;
 }
 
-/** Returns the key under which retries of one message or event collide. */
+/**
+ * Returns the key under which retries of one message or event collide: sender and MsgId for a
+ * message, and sender, CreateTime, Event and EventKey for an event, which a retry repeats
+ * unchanged. The sender keeps one user's stored reply from going to another, and EventKey keeps
+ * two menu clicks in the same second apart. Each part is URI-encoded, so no part can contain the
+ * `:` separator.
+ */
 export function dedupKeyOf(inbound: OfficialAccountInbound): string {
-  if (inbound.msgType !== 'event' && inbound.msgId !== null) return `msg:${inbound.msgId}`;
-  return `event:${inbound.fromUserName}:${inbound.createTime}:${inbound.event ?? inbound.msgType}`;
+  const from = encodeURIComponent(inbound.fromUserName);
+  if (inbound.msgType !== 'event' && inbound.msgId !== null) {
+    return `msg:${from}:${encodeURIComponent(inbound.msgId)}`;
+  }
+  const parts = [
+    'event',
+    from,
+    String(inbound.createTime),
+    encodeURIComponent(inbound.event ?? inbound.msgType),
+  ];
+  if (inbound.eventKey !== null) parts.push(encodeURIComponent(inbound.eventKey));
+  return parts.join(':');
 }
 
 /** Handles the official account's messages and events, and the follower binding flow. */

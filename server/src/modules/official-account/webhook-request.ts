@@ -1,8 +1,10 @@
 // Reading the webhook's requests: the raw query string and body, signature checks, safe-mode
-// decryption and encryption of replies. Mode is per request: `encrypt_type=aes` in the query means
-// safe or compatible mode, whose message is in <Encrypt> and whose reply is encrypted.
+// decryption and encryption of replies. `encrypt_type=aes` in the query means safe or compatible
+// mode, whose message is in <Encrypt> and whose reply is encrypted. WECHAT_OA_MESSAGE_MODE decides
+// whether a plaintext message is accepted at all.
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Config } from '../../config.js';
 import { ApiError, forbidden, validationFailed } from '../../errors.js';
 import {
   OfficialAccountCryptoError,
@@ -83,37 +85,84 @@ export interface OpenedMessage {
   encrypted: boolean;
 }
 
-/** Verifies the signature of a posted message, decrypts it in safe mode and parses it. */
+/**
+ * Largest difference between a message's `timestamp` and the server clock, in seconds. It limits
+ * how long a signed URL copied from a log can be replayed.
+ */
+export const MAX_TIMESTAMP_SKEW_SECONDS = 300;
+
+export interface OpenMessageOptions {
+  mode: Config['WECHAT_OA_MESSAGE_MODE'];
+  now: Date;
+}
+
+/**
+ * Verifies the signature and timestamp of a posted message, decrypts it in safe and compatible
+ * mode and parses it. In `safe` mode a plaintext message is rejected, because its `signature`
+ * covers only token, timestamp and nonce: anyone holding one signed URL could post any body.
+ */
 export function openMessage(
   crypto: OfficialAccountCrypto,
   querystring: string,
   body: string,
+  options: OpenMessageOptions,
 ): OpenedMessage {
   const { signature, timestamp, nonce } = signedQuery(querystring);
+  // NOTE: nonces are not remembered, so a captured request can be replayed within the window.
+  // Encrypted replays carry the same message and are caught by retry detection, but in compatible
+  // and plain mode a captured plaintext URL accepts any body until its timestamp expires.
+  const skewSeconds = Math.abs(options.now.getTime() / 1000 - Number(timestamp));
+  if (skewSeconds > MAX_TIMESTAMP_SKEW_SECONDS) {
+    throw forbidden(
+      `timestamp ${timestamp} is more than ${MAX_TIMESTAMP_SKEW_SECONDS} seconds from the server clock: check that the server clock is synchronised`,
+    );
+  }
   const query = new URLSearchParams(querystring);
   const encrypted = query.get('encrypt_type') === 'aes';
-  try {
-    if (!encrypted) {
-      if (!crypto.verifyUrlSignature(signature, timestamp, nonce)) {
-        throw forbidden('Invalid WeChat signature');
-      }
-      return { inbound: parseInboundMessage(body), encrypted };
-    }
+  if (!encrypted && options.mode === 'safe') {
+    throw forbidden(
+      'Plaintext messages are rejected in safe mode: encrypt_type=aes and msg_signature are required',
+    );
+  }
 
-    const envelope = parseEncryptedEnvelope(body);
-    const msgSignature = query.get('msg_signature') ?? undefined;
-    if (!crypto.verifyMessageSignature(msgSignature, timestamp, nonce, envelope.encrypt)) {
-      throw forbidden('Invalid WeChat msg_signature');
+  if (!encrypted) {
+    if (!crypto.verifyUrlSignature(signature, timestamp, nonce)) {
+      throw forbidden('Invalid WeChat signature');
     }
-    return { inbound: parseInboundMessage(crypto.decrypt(envelope.encrypt)), encrypted };
+    return { inbound: parseXml(() => parseInboundMessage(body)), encrypted };
+  }
+
+  const envelope = parseXml(() => parseEncryptedEnvelope(body));
+  const msgSignature = query.get('msg_signature') ?? undefined;
+  if (!crypto.verifyMessageSignature(msgSignature, timestamp, nonce, envelope.encrypt)) {
+    throw forbidden('Invalid WeChat msg_signature');
+  }
+  let xml: string;
+  try {
+    xml = crypto.decrypt(envelope.encrypt);
   } catch (error) {
-    if (error instanceof OfficialAccountCryptoError) {
-      throw error.reason === 'app_id_mismatch'
-        ? forbidden('The message is encrypted for another AppID')
-        : validationFailed(`Cannot decrypt the message: ${error.message}`);
-    }
+    if (!(error instanceof OfficialAccountCryptoError)) throw error;
+    throw error.reason === 'app_id_mismatch'
+      ? forbidden('The message is encrypted for another AppID')
+      : validationFailed(`Cannot decrypt the message: ${error.message}`);
+  }
+  return { inbound: parseXml(() => parseInboundMessage(xml)), encrypted };
+}
+
+/**
+ * Runs an XML parse and turns any failure into 400, so that WeChat does not retry a body that can
+ * never be read. Besides OfficialAccountXmlError, fast-xml-parser (5.12) throws plain errors, such
+ * as "Maximum nested tags exceeded" for elements nested more than 100 deep (maxNestedTags).
+ */
+function parseXml<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
     if (error instanceof OfficialAccountXmlError) {
       throw validationFailed(`Invalid message XML: ${error.message}`);
+    }
+    if (error instanceof Error) {
+      throw validationFailed(`Cannot parse the message XML: ${error.message}`);
     }
     throw error;
   }
