@@ -33,7 +33,7 @@ const MESSAGES_BY_ID: Record<ApiErrorId, string> = {
   heartbeat_clock_ahead: '设备时间异常，请重新打开本课',
   too_many_heartbeats: '学习进度提交过于频繁，请重新打开本课',
   too_many_sessions: '今天打开课程过于频繁，请稍后再学',
-  too_many_subscription_grants: '本周已订阅过推荐提醒，无需重复订阅',
+  too_many_subscription_grants: '本周订阅提醒的次数已达上限，下周再来订阅吧',
   heartbeat_clock_backwards: '设备时间异常，请重新打开本课',
   faq_entry_exists: '该问答条目已存在',
   handoff_state_conflict: '该问题已被其他客服处理',
