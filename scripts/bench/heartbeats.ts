@@ -6,7 +6,6 @@
 // heartbeat is stored, and exits 1 otherwise. Writes nothing outside its throwaway database.
 //
 //   node --import tsx scripts/bench/heartbeats.ts [--duration 20] [--connections 50] [--learners 20000]
-import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -31,6 +30,7 @@ import {
   seedLearners,
   type SeededLearners,
 } from './heartbeat-load.js';
+import { positiveInteger, startChildService } from './setup.js';
 
 const HEARTBEAT_ROUTE = '/api/learning/sessions/:id/heartbeats';
 /** Age of the seeded sessions at the start of the run. */
@@ -77,14 +77,6 @@ function parseOptions(): Options & { serveBaseline: boolean } {
   return options;
 }
 
-function positiveInteger(name: string, value: string): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number <= 0) {
-    throw new Error(`invalid ${name} ${JSON.stringify(value)}: expected a positive integer`);
-  }
-  return number;
-}
-
 /**
  * Serves the baseline: one POST route on the heartbeat path that parses the JSON body with
  * @koa/bodyparser and returns `{ ok: true }`. Sends the port to the parent over IPC.
@@ -110,25 +102,12 @@ async function serveBaseline(): Promise<void> {
  * load generator as much as Koa.
  */
 async function startBaseline(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve-baseline'], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  const service = await startChildService<{ port: number }>({
+    name: 'baseline app',
+    script: fileURLToPath(import.meta.url),
+    args: ['--serve-baseline'],
   });
-  const exited = once(child, 'exit');
-  const [message] = (await Promise.race([
-    once(child, 'message'),
-    exited.then(() => {
-      throw new Error('the baseline app exited during start-up');
-    }),
-  ])) as [{ port: number }];
-  return {
-    url: `http://127.0.0.1:${message.port}`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { url: `http://127.0.0.1:${service.ready.port}`, stop: service.stop };
 }
 
 async function runTarget(

@@ -43,6 +43,7 @@ import {
 } from '@wxlearn/server/wechat/push-messages.js';
 import { startLocalDatabase } from '../src/db/local-database.js';
 import { createSandbox } from '../src/sandbox/app.js';
+import { positiveInteger, startChildService } from './setup.js';
 
 const APP = { appId: 'wxbenchapp0000001', appSecret: 'bench-app-secret-0123456789abcdef' };
 const OFFICIAL_ACCOUNT = {
@@ -113,14 +114,6 @@ function parseOptions(): Options & { serveSandbox: boolean; runPush: string | un
   };
 }
 
-function positiveInteger(name: string, value: string): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number <= 0) {
-    throw new Error(`invalid ${name} ${JSON.stringify(value)}: expected a positive integer`);
-  }
-  return number;
-}
-
 function nonNegativeInteger(name: string, value: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number < 0) {
@@ -150,25 +143,13 @@ async function serveSandbox(): Promise<void> {
  * messages use neither the event loop nor the memory that the benchmark measures.
  */
 async function startSandbox(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve-sandbox'], {
-    execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  const service = await startChildService<{ url: string }>({
+    name: 'sandbox',
+    script: fileURLToPath(import.meta.url),
+    args: ['--serve-sandbox'],
+    nodeFlags: ['--max-old-space-size=4096'],
   });
-  const exited = once(child, 'exit');
-  const [message] = (await Promise.race([
-    once(child, 'message'),
-    exited.then(() => {
-      throw new Error('the sandbox exited during start-up');
-    }),
-  ])) as [{ url: string }];
-  return {
-    url: message.url,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { url: service.ready.url, stop: service.stop };
 }
 
 async function sandboxPost(url: string, path: string, body: unknown): Promise<void> {

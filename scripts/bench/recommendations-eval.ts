@@ -11,23 +11,16 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { buildContentNeighbours } from '@wxlearn/server/modules/recommendations/text-similarity.js';
 import { repoRoot } from '../src/db/paths.js';
-import { generateWorld, worldDataset } from '../src/recommendations/generated-dataset.js';
+import { worldDataset } from '../src/recommendations/generated-dataset.js';
 import {
   evaluate,
   VARIANTS,
   type EvaluationResult,
 } from '../src/recommendations/offline-evaluation.js';
 import { loadOulad, type OuladSummary } from '../src/recommendations/oulad.js';
+import { generateBenchWorld, positiveInteger } from './setup.js';
 
 const logger = pino({ name: 'bench', level: 'info' }, pino.destination(2));
-
-function positiveInteger(name: string, value: string): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number <= 0) {
-    throw new Error(`invalid ${name} ${JSON.stringify(value)}: expected a positive integer`);
-  }
-  return number;
-}
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -126,11 +119,7 @@ function ouladNotes(summary: OuladSummary, regions: number, bands: number): stri
 
 async function evaluateGenerated(options: ReturnType<typeof parseOptions>): Promise<string[]> {
   const started = performance.now();
-  const world = await generateWorld({
-    learners: options.learners,
-    courses: options.courses,
-    coursesDirectory: path.join(options.dataDir, 'cs-self-learning-catalog-zh', 'courses'),
-  });
+  const world = await generateBenchWorld(options);
   const dataset = worldDataset(world);
   logger.info(
     {

@@ -30,8 +30,9 @@ import '@wxlearn/server/modules/org/org-unit.model.js';
 import { startLocalDatabase } from '../src/db/local-database.js';
 import { repoRoot } from '../src/db/paths.js';
 import { buildDatasetModel, datasetContext } from '../src/recommendations/dataset.js';
-import { generateWorld, worldDataset } from '../src/recommendations/generated-dataset.js';
+import { worldDataset } from '../src/recommendations/generated-dataset.js';
 import { seedWorld, type SeedTiming } from './recommendation-seed.js';
+import { generateBenchWorld, positiveInteger } from './setup.js';
 
 const logger = pino({ name: 'bench', level: 'info' }, pino.destination(2));
 const MIB = 2 ** 20;
@@ -43,14 +44,6 @@ interface Options {
   database: boolean;
   phase: 'main' | 'batch' | 'model-size' | 'memory';
   uri?: string;
-}
-
-function positiveInteger(name: string, value: string): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number <= 0) {
-    throw new Error(`invalid ${name} ${JSON.stringify(value)}: expected a positive integer`);
-  }
-  return number;
 }
 
 function parseOptions(): Options {
@@ -173,11 +166,7 @@ async function runModelSize(options: Options, now: Date) {
 /** Child phase: the same model build and scoring from in-memory generated inputs. */
 async function runInMemory(options: Options) {
   const started = performance.now();
-  const world = await generateWorld({
-    learners: options.learners,
-    courses: options.courses,
-    coursesDirectory: path.join(options.dataDir, 'cs-self-learning-catalog-zh', 'courses'),
-  });
+  const world = await generateBenchWorld(options);
   const dataset = worldDataset(world);
   const generateSeconds = (performance.now() - started) / 1000;
 
@@ -289,11 +278,7 @@ async function main(): Promise<void> {
     try {
       await connectDatabase(database.uri, logger);
       await ensureIndexes(logger);
-      const world = await generateWorld({
-        learners: options.learners,
-        courses: options.courses,
-        coursesDirectory: path.join(options.dataDir, 'cs-self-learning-catalog-zh', 'courses'),
-      });
+      const world = await generateBenchWorld(options);
       const seed = await seedWorld(world, logger);
       await disconnectDatabase();
       lines.push(...seedReport(seed), '');

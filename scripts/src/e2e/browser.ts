@@ -1,23 +1,27 @@
 // Helpers shared by the end-to-end tests: the stack they start, Debian's chromium, sign-in over the
 // API, and locators for the H5 build, whose router keeps earlier pages hidden in the DOM.
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { LoginResponse } from '@wxlearn/api-types';
 import type { Logger } from 'pino';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from '../db/paths.js';
-import { startStack, type RunningStack } from '../stack/stack.js';
+import { ensureH5Build, startStack, type RunningStack } from '../stack/stack.js';
 
 /** Folder of the screenshots that the end-to-end tests save. */
 export const e2eArtifactsDir = path.join(repoRoot, 'test-artifacts', 'e2e');
 
 /**
  * Starts a throwaway stack on free ports with the public data from DATA_DIR (default
- * `../shared/data`) and a generated roster of `employees`.
+ * `../shared/data`) and a generated roster of `employees`. Before that, it creates the screenshot
+ * folder and rebuilds the H5 app if any of its sources is newer than the build.
  */
-export function startE2eStack(
+export async function startE2eStack(
   logger: Logger,
   options: { databaseName: string; employees: number },
 ): Promise<RunningStack> {
+  mkdirSync(e2eArtifactsDir, { recursive: true });
+  await ensureH5Build(logger, { quiet: true });
   return startStack({
     logger,
     port: 0,
@@ -45,6 +49,31 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Opens a browser context with a phone-sized viewport and the zh-CN locale, and a page in it. */
+export async function newPhonePage(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    locale: 'zh-CN',
+  });
+  return { context, page: await context.newPage() };
+}
+
+/**
+ * Records every API response of `page` whose status is `minStatus` or higher, as "status url", in
+ * the returned array.
+ */
+export function recordApiErrors(page: Page, minStatus: number): string[] {
+  const apiErrors: string[] = [];
+  page.on('response', (response) => {
+    if (response.url().includes('/api/') && response.status() >= minStatus) {
+      apiErrors.push(`${response.status()} ${response.url()}`);
+    }
+  });
+  return apiErrors;
 }
 
 /**

@@ -4,17 +4,25 @@
 // route has the sandbox pay it, the sandbox posts the signed, encrypted notification), and reads
 // its lesson.
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import type { CoursePage, LoginResponse, OrderView } from '@wxlearn/api-types';
+import type { Browser } from 'playwright-core';
+import type { CoursePage, OrderView } from '@wxlearn/api-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../db/paths.js';
-import { ensureH5Build, startStack, type RunningStack } from '../stack/stack.js';
+import type { RunningStack } from '../stack/stack.js';
+import {
+  apiToken,
+  e2eArtifactsDir,
+  launchChromium,
+  newPhonePage,
+  recordApiErrors,
+  settle,
+  startE2eStack,
+  visible,
+} from './browser.js';
 
-const artifactsDir = path.join(repoRoot, 'test-artifacts', 'e2e');
 const logger = pino({ name: 'e2e', level: process.env.LOG_LEVEL ?? 'warn' });
 const run = promisify(execFile);
 
@@ -23,36 +31,10 @@ let browser: Browser;
 /** The real course that the test prices at 99 yuan. */
 let course: { id: string; code: string; title: string };
 
-/** Signs in as a test learner over the API, as the app does in the browser. */
-async function apiToken(learner: string): Promise<string> {
-  const post = async <T>(pathname: string, body: unknown): Promise<T> => {
-    const response = await fetch(`${stack.url}${pathname}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${pathname} failed with ${response.status}`);
-    return (await response.json()) as T;
-  };
-  const { code } = await post<{ code: string }>('/api/dev/login-code', { learner });
-  return (await post<LoginResponse>('/api/auth/login', { code })).token;
-}
-
 beforeAll(async () => {
-  mkdirSync(artifactsDir, { recursive: true });
-  await ensureH5Build(logger, { quiet: true });
-  stack = await startStack({
-    logger,
-    port: 0,
-    sandboxPort: 0,
-    databaseName: 'e2e-purchase',
-    ephemeral: true,
-    dataDir: path.resolve(repoRoot, process.env.DATA_DIR ?? '../shared/data'),
-    employees: 200,
-    quiet: true,
-  });
+  stack = await startE2eStack(logger, { databaseName: 'e2e-purchase', employees: 200 });
 
-  const token = await apiToken('e2e-operator');
+  const token = await apiToken(stack.url, 'e2e-operator');
   const response = await fetch(`${stack.url}/api/courses?q=${encodeURIComponent('操作系统')}`, {
     headers: { authorization: `Bearer ${token}` },
   });
@@ -74,19 +56,7 @@ beforeAll(async () => {
     { cwd: repoRoot, env: { ...process.env, MONGODB_URI: stack.mongodbUri, LOG_LEVEL: 'warn' } },
   );
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -94,35 +64,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Returns the visible element with this test id; Taro keeps earlier pages hidden in the DOM. */
-function visible(page: Page, testId: string) {
-  return page.locator(`[data-testid="${testId}"]`).locator('visible=true');
-}
-
-/** Waits until the page that slid in has settled, so a screenshot is not blank. */
-async function settle(page: Page) {
-  await page.waitForFunction(() => {
-    const pages = [...document.querySelectorAll<HTMLElement>('.taro_page')].filter(
-      (element) => element.offsetParent !== null || getComputedStyle(element).display !== 'none',
-    );
-    const current = pages[pages.length - 1];
-    return current !== undefined && Math.abs(current.getBoundingClientRect().left) < 1;
-  });
-}
-
 describe('course purchase in the H5 app', () => {
   it('buys a paid course through the sandbox and opens its lesson', async () => {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      locale: 'zh-CN',
-    });
-    const page = await context.newPage();
-    const apiErrors: string[] = [];
-    page.on('response', (response) => {
-      if (response.url().includes('/api/') && response.status() >= 500) {
-        apiErrors.push(`${response.status()} ${response.url()}`);
-      }
-    });
+    const { context, page } = await newPhonePage(browser);
+    const apiErrors = recordApiErrors(page, 500);
 
     // The course page shows the price, a buy button and locked lessons.
     await page.goto(
@@ -133,7 +78,7 @@ describe('course purchase in the H5 app', () => {
     expect(await visible(page, 'enrol-button').count()).toBe(0);
     expect(await visible(page, 'lesson-item').first().getAttribute('data-locked')).toBe('true');
     await settle(page);
-    await page.screenshot({ path: path.join(artifactsDir, 'purchase-1-course.png') });
+    await page.screenshot({ path: path.join(e2eArtifactsDir, 'purchase-1-course.png') });
 
     // Buy: the order, the sandbox payment and its notification, then a poll reads it paid.
     const ordered = page.waitForResponse(
@@ -147,9 +92,9 @@ describe('course purchase in the H5 app', () => {
     expect(await visible(page, 'buy-button').count()).toBe(0);
     expect(await visible(page, 'lesson-item').first().getAttribute('data-locked')).toBe('false');
     await settle(page);
-    await page.screenshot({ path: path.join(artifactsDir, 'purchase-2-bought.png') });
+    await page.screenshot({ path: path.join(e2eArtifactsDir, 'purchase-2-bought.png') });
 
-    const token = await apiToken('e2e-buyer');
+    const token = await apiToken(stack.url, 'e2e-buyer');
     const stored = await fetch(`${stack.url}/api/orders/${order.order.id}`, {
       headers: { authorization: `Bearer ${token}` },
     });
@@ -162,7 +107,7 @@ describe('course purchase in the H5 app', () => {
     await expect.poll(() => visible(page, 'lesson-content').count()).toBe(1);
     expect((await visible(page, 'lesson-content').innerText()).length).toBeGreaterThan(100);
     await settle(page);
-    await page.screenshot({ path: path.join(artifactsDir, 'purchase-3-lesson.png') });
+    await page.screenshot({ path: path.join(e2eArtifactsDir, 'purchase-3-lesson.png') });
 
     expect(apiErrors).toEqual([]);
     await context.close();

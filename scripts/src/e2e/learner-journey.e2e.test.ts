@@ -2,47 +2,30 @@
 // PostgreSQL + FerretDB, the WeChat sandbox, the imported public data, the API server). A learner
 // signs in, searches 数据库, opens a real course, reads its lesson, takes a quiz drawn from the
 // imported Chinese bank, submits, and the page shows the score the server computed.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { AttemptResult } from '@wxlearn/api-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../db/paths.js';
-import { ensureH5Build, startStack, type RunningStack } from '../stack/stack.js';
+import type { RunningStack } from '../stack/stack.js';
+import {
+  e2eArtifactsDir,
+  launchChromium,
+  newPhonePage,
+  recordApiErrors,
+  settle,
+  startE2eStack,
+  visible,
+} from './browser.js';
 
-const artifactsDir = path.join(repoRoot, 'test-artifacts', 'e2e');
 const logger = pino({ name: 'e2e', level: process.env.LOG_LEVEL ?? 'warn' });
 
 let stack: RunningStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(artifactsDir, { recursive: true });
-  await ensureH5Build(logger, { quiet: true });
-  stack = await startStack({
-    logger,
-    port: 0,
-    sandboxPort: 0,
-    databaseName: 'e2e',
-    ephemeral: true,
-    dataDir: path.resolve(repoRoot, process.env.DATA_DIR ?? '../shared/data'),
-    employees: 200,
-    quiet: true,
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  stack = await startE2eStack(logger, { databaseName: 'e2e', employees: 200 });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -50,35 +33,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Returns the visible element with this test id; Taro keeps earlier pages hidden in the DOM. */
-function visible(page: Page, testId: string) {
-  return page.locator(`[data-testid="${testId}"]`).locator('visible=true');
-}
-
-/** Waits until the page that slid in has settled, so a screenshot is not blank. */
-async function settle(page: Page) {
-  await page.waitForFunction(() => {
-    const pages = [...document.querySelectorAll<HTMLElement>('.taro_page')].filter(
-      (element) => element.offsetParent !== null || getComputedStyle(element).display !== 'none',
-    );
-    const current = pages[pages.length - 1];
-    return current !== undefined && Math.abs(current.getBoundingClientRect().left) < 1;
-  });
-}
-
 describe('learner journey in the H5 app', () => {
   it('completes search, lesson and graded quiz', async () => {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      locale: 'zh-CN',
-    });
-    const page = await context.newPage();
-    const apiErrors: string[] = [];
-    page.on('response', (response) => {
-      if (response.url().includes('/api/') && response.status() >= 500) {
-        apiErrors.push(`${response.status()} ${response.url()}`);
-      }
-    });
+    const { context, page } = await newPhonePage(browser);
+    const apiErrors = recordApiErrors(page, 500);
 
     // Sign in silently as a test learner and land on the home page.
     const login = page.waitForResponse((response) => response.url().endsWith('/api/auth/login'));
@@ -93,7 +51,7 @@ describe('learner journey in the H5 app', () => {
     const results = await visible(page, 'course-result').allInnerTexts();
     expect(results.some((text) => text.includes('数据库系统'))).toBe(true);
     await settle(page);
-    await page.screenshot({ path: path.join(artifactsDir, '1-search.png') });
+    await page.screenshot({ path: path.join(e2eArtifactsDir, '1-search.png') });
 
     const databaseCourse = visible(page, 'course-result').filter({ hasText: '15-445' });
     await databaseCourse.first().click();
@@ -101,7 +59,7 @@ describe('learner journey in the H5 app', () => {
     await visible(page, 'enrol-button').click();
     await expect.poll(() => visible(page, 'enrolled-badge').count()).toBe(1);
     await settle(page);
-    await page.screenshot({ path: path.join(artifactsDir, '2-course.png') });
+    await page.screenshot({ path: path.join(e2eArtifactsDir, '2-course.png') });
 
     // Read the course's article lesson.
     await visible(page, 'lesson-item').first().click();
@@ -110,7 +68,7 @@ describe('learner journey in the H5 app', () => {
     expect(lessonText).toContain('CMU');
     expect(lessonText.length).toBeGreaterThan(200);
     await settle(page);
-    await page.screenshot({ path: path.join(artifactsDir, '3-lesson.png') });
+    await page.screenshot({ path: path.join(e2eArtifactsDir, '3-lesson.png') });
 
     // Take the politics quiz drawn from the imported Chinese bank.
     await page.goto(`${stack.url}/#/pages/index/index`);
@@ -139,7 +97,7 @@ describe('learner journey in the H5 app', () => {
       )
       .toBe(10);
     await settle(page);
-    await page.screenshot({ path: path.join(artifactsDir, '4-quiz.png') });
+    await page.screenshot({ path: path.join(e2eArtifactsDir, '4-quiz.png') });
 
     const submitted = page.waitForResponse(
       (response) => /\/api\/attempts\/[0-9a-f]{24}\/submit$/.test(response.url()) && response.ok(),
@@ -160,7 +118,7 @@ describe('learner journey in the H5 app', () => {
     expect(correctShown).toBe(result.questions.filter((question) => question.correct).length);
     expect(result.score).toBe(correctShown * 10);
     await settle(page);
-    await page.screenshot({ path: path.join(artifactsDir, '5-result.png'), fullPage: true });
+    await page.screenshot({ path: path.join(e2eArtifactsDir, '5-result.png'), fullPage: true });
 
     expect(apiErrors).toEqual([]);
     await context.close();

@@ -3,17 +3,16 @@
 // page) to an imported course and serves their media from a static server on 127.0.0.1. It plays,
 // changes the rate, seeks, pauses and turns pages. Then it checks the heartbeats stored by the
 // server and that reopening each lesson resumes at the stored position.
-import path from 'node:path';
 import type { HeartbeatBatchResponse, LearningSessionView } from '@wxlearn/api-types';
 import { CourseModel } from '@wxlearn/server/modules/catalog/course.model.js';
 import { LessonModel } from '@wxlearn/server/modules/catalog/lesson.model.js';
 import { HeartbeatModel } from '@wxlearn/server/modules/learning/heartbeat.model.js';
 import mongoose from 'mongoose';
 import { pino } from 'pino';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../db/paths.js';
-import { ensureH5Build, startStack, type RunningStack } from '../stack/stack.js';
+import type { RunningStack } from '../stack/stack.js';
+import { launchChromium, newPhonePage, startE2eStack, visible } from './browser.js';
 import { pageSvg, silentWav, startStaticServer, type StaticServer } from './media-server.js';
 
 const logger = pino({ name: 'e2e-players', level: process.env.LOG_LEVEL ?? 'warn' });
@@ -39,17 +38,7 @@ interface StoredBeat {
 }
 
 beforeAll(async () => {
-  await ensureH5Build(logger, { quiet: true });
-  stack = await startStack({
-    logger,
-    port: 0,
-    sandboxPort: 0,
-    databaseName: 'e2e-players',
-    ephemeral: true,
-    dataDir: path.resolve(repoRoot, process.env.DATA_DIR ?? '../shared/data'),
-    employees: 50,
-    quiet: true,
-  });
+  stack = await startE2eStack(logger, { databaseName: 'e2e-players', employees: 50 });
 
   const files = new Map([
     ['/video/silence.wav', { body: silentWav(VIDEO_SECONDS), contentType: 'audio/wav' }],
@@ -84,19 +73,7 @@ beforeAll(async () => {
   videoLessonId = String(video?._id);
   documentLessonId = String(document?._id);
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -105,15 +82,6 @@ afterAll(async () => {
   await media?.close();
   await stack?.stop();
 });
-
-/** Returns the visible elements matching `selector`, because Taro keeps earlier pages hidden. */
-function visible(page: Page, selector: string) {
-  return page.locator(selector).locator('visible=true');
-}
-
-function byTestId(page: Page, testId: string) {
-  return visible(page, `[data-testid="${testId}"]`);
-}
 
 async function heartbeatsOf(sessionId: string): Promise<StoredBeat[]> {
   return HeartbeatModel.find({ sessionId }, { seq: 1, position: 1, playbackRate: 1, paused: 1 })
@@ -149,11 +117,7 @@ interface LearnerPage {
 
 /** Opens a browser context signed in as `learner` that records rejected heartbeats. */
 async function newLearnerPage(learner: string): Promise<LearnerPage> {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    locale: 'zh-CN',
-  });
-  const page = await context.newPage();
+  const { context, page } = await newPhonePage(browser);
   const rejected: string[] = [];
   page.on('response', async (response) => {
     if (!/\/api\/learning\/sessions\/[0-9a-f]{24}\/(heartbeats|end)$/.test(response.url())) return;
@@ -175,16 +139,16 @@ describe('lesson players in the H5 app', () => {
     const session = await openLesson(page, () => page.goto(lessonUrl));
     expect(session.resumePosition).toBeNull();
 
-    const video = byTestId(page, 'video-player').locator('video');
+    const video = visible(page, 'video-player').locator('video');
     const currentTime = () => video.evaluate((element: HTMLVideoElement) => element.currentTime);
     await expect
       .poll(() => video.evaluate((element: HTMLVideoElement) => element.readyState), POLL)
       .toBeGreaterThanOrEqual(1);
 
     // Play with Taro's centre play button, then switch to 1.5x with the page's rate button.
-    await visible(page, '.taro-video-cover-play-button').click();
+    await page.locator('.taro-video-cover-play-button').locator('visible=true').click();
     await expect.poll(currentTime, POLL).toBeGreaterThan(1);
-    await byTestId(page, 'video-rate').and(page.locator('[data-rate="1.5"]')).click();
+    await visible(page, 'video-rate').and(page.locator('[data-rate="1.5"]')).click();
     await expect
       .poll(() => video.evaluate((element: HTMLVideoElement) => element.playbackRate), POLL)
       .toBe(1.5);
@@ -243,7 +207,7 @@ describe('lesson players in the H5 app', () => {
     expect(reopened.resumePosition).toBe(lastStored);
     const resumeAt = reopened.resumePosition ?? 0;
     await expect
-      .poll(() => byTestId(page, 'lesson-resume').innerText(), POLL)
+      .poll(() => visible(page, 'lesson-resume').innerText(), POLL)
       .toContain(clock(resumeAt));
     await expect
       .poll(async () => Math.abs((await currentTime()) - resumeAt), POLL)
@@ -266,16 +230,16 @@ describe('lesson players in the H5 app', () => {
     const session = await openLesson(page, () => page.goto(lessonUrl));
     expect(session.resumePosition).toBeNull();
 
-    const indicator = byTestId(page, 'document-page-indicator');
-    const image = byTestId(page, 'document-page-image').locator('img');
+    const indicator = visible(page, 'document-page-indicator');
+    const image = visible(page, 'document-page-image').locator('img');
     await expect.poll(() => indicator.innerText(), POLL).toBe(`第 1 / ${DOCUMENT_PAGES} 页`);
     await expect
       .poll(() => image.getAttribute('src'), POLL)
       .toBe(`${media.url}/document/page-1.svg`);
 
-    await byTestId(page, 'document-next').click();
+    await visible(page, 'document-next').click();
     await expect.poll(() => indicator.innerText(), POLL).toBe(`第 2 / ${DOCUMENT_PAGES} 页`);
-    await byTestId(page, 'document-next').click();
+    await visible(page, 'document-next').click();
     await expect.poll(() => indicator.innerText(), POLL).toBe(`第 3 / ${DOCUMENT_PAGES} 页`);
     await expect
       .poll(() => image.getAttribute('src'), POLL)
@@ -299,7 +263,7 @@ describe('lesson players in the H5 app', () => {
     const reopened = await openLesson(page, () => page.reload());
     expect(reopened.resumePosition).toBe(3);
     await expect.poll(() => indicator.innerText(), POLL).toBe(`第 3 / ${DOCUMENT_PAGES} 页`);
-    expect(await byTestId(page, 'lesson-resume').innerText()).toContain('上次看到第 3 页');
+    expect(await visible(page, 'lesson-resume').innerText()).toContain('上次看到第 3 页');
     await expect
       .poll(() => image.getAttribute('src'), POLL)
       .toBe(`${media.url}/document/page-3.svg`);

@@ -4,7 +4,6 @@
 // lands on the course page, and the server records the open of the notice's link. Then the
 // learner turns 每周课程推荐 off, which stays off after a reload and in the API.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { LearnerProfile, PushOptOutStatus } from '@wxlearn/api-types';
 import { CourseModel } from '@wxlearn/server/modules/catalog/course.model.js';
@@ -22,11 +21,13 @@ import mongoose, { Types } from 'mongoose';
 import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureH5Build, type RunningStack } from '../stack/stack.js';
+import type { RunningStack } from '../stack/stack.js';
 import {
   apiToken,
   e2eArtifactsDir,
   launchChromium,
+  newPhonePage,
+  recordApiErrors,
   settle,
   startE2eStack,
   visible,
@@ -86,8 +87,6 @@ async function seedNotice(): Promise<void> {
 }
 
 beforeAll(async () => {
-  mkdirSync(e2eArtifactsDir, { recursive: true });
-  await ensureH5Build(logger, { quiet: true });
   stack = await startE2eStack(logger, { databaseName: 'e2e-push', employees: 50 });
   await mongoose.connect(stack.mongodbUri, { autoIndex: false, retryWrites: false });
 
@@ -105,17 +104,8 @@ afterAll(async () => {
 
 describe('push notices in the H5 app', () => {
   it('opens a notice and turns the weekly push off', async () => {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      locale: 'zh-CN',
-    });
-    const page = await context.newPage();
-    const apiErrors: string[] = [];
-    page.on('response', (response) => {
-      if (response.url().includes('/api/') && response.status() >= 400) {
-        apiErrors.push(`${response.status()} ${response.url()}`);
-      }
-    });
+    const { context, page } = await newPhonePage(browser);
+    const apiErrors = recordApiErrors(page, 400);
 
     // 我的 → 消息通知 lists the seeded notice.
     await page.goto(`${stack.url}/?learner=${LEARNER}#/pages/me/index`);
