@@ -16,6 +16,7 @@ import type { PushRunReport } from '../src/modules/push/runner.js';
 import type { TickOutcome } from '../src/modules/push/scheduler.js';
 import { SubscriptionGrantUseModel } from '../src/modules/push/subscription-grant.model.js';
 import { ClaimModel } from '../src/jobs/claim.model.js';
+import { FollowerModel } from '../src/modules/official-account/follower.model.js';
 import { RecommendationBatch } from '../src/modules/recommendations/batch.js';
 import { startTestServer, TEST_APP_ID, TEST_OA_APP_ID, type TestServer } from './harness.js';
 import {
@@ -327,6 +328,8 @@ describe('weekly push errors', () => {
     const notFollowing = await findDeliveryStatus('2026-W49', learners[1]!.learnerId);
     expect(notFollowing?.result?.errcode).toBe(43004);
     expect(notFollowing?.result?.attempts).toBe(1);
+    const follower = await FollowerModel.findOne({ openid: learners[1]!.followerOpenid }).lean();
+    expect(follower?.following).toBe(false);
     expect(server.logLines.some((line) => line.includes('push run completed with failures'))).toBe(
       true,
     );

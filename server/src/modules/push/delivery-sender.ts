@@ -5,7 +5,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Types } from 'mongoose';
 import { GroupInsert } from '../../db/group-insert.js';
+import { trusted } from '../../db/trusted.js';
 import type { Logger } from '../../logger.js';
+import { FollowerModel } from '../official-account/follower.model.js';
 import {
   backoffDelayMs,
   MessageRateLimitedError,
@@ -290,6 +292,7 @@ export class DeliverySender {
 
       const error = outcome;
       if (error instanceof MessageRejectedError) {
+        if (error.errcode === PUSH_ERRCODE.notFollowing) await this.markUnfollowed(delivery);
         return this.finish(delivery, {
           state: 'failed',
           channel,
@@ -392,6 +395,19 @@ export class DeliverySender {
       page,
       data,
     });
+  }
+
+  /**
+   * Records that the learner no longer follows the account, as WeChat reported with 43004 (an unsubscribe event was
+   * missed), so next week's run picks another channel. A later follow event still wins.
+   */
+  private async markUnfollowed(delivery: Delivery): Promise<void> {
+    const now = this.options.now();
+    await FollowerModel.updateOne(
+      { openid: delivery.openid, following: true, followStateAt: trusted({ $lt: now }) },
+      { $set: { following: false, unsubscribedAt: now, followStateAt: now } },
+    );
+    this.options.logger.info({ deliveryId: delivery._id }, 'push found a follower who left');
   }
 
   private async markNotSent(attemptId: string, errcode: number | null): Promise<void> {
