@@ -200,11 +200,15 @@ describe('lesson players in the H5 app', () => {
 
     expect(rejected).toEqual([]);
 
-    // Reopen: the session start returns the last stored position and the player moves there.
-    const lastStored = beats.filter((beat) => beat.position !== null).at(-1)?.position;
+    // Reopen: the session start returns the last stored position and the player moves there. The
+    // page may store one more heartbeat as it unloads, so the position is one of the stored ones
+    // and not before the last one read above.
+    const lastStored = beats.filter((beat) => beat.position !== null).at(-1)?.position ?? 0;
     const reopened = await openLesson(page, () => page.reload());
     expect(reopened.id).not.toBe(session.id);
-    expect(reopened.resumePosition).toBe(lastStored);
+    const storedPositions = (await heartbeatsOf(session.id)).map((beat) => beat.position);
+    expect(storedPositions).toContain(reopened.resumePosition);
+    expect(reopened.resumePosition).toBeGreaterThanOrEqual(lastStored);
     const resumeAt = reopened.resumePosition ?? 0;
     await expect
       .poll(() => visible(page, 'lesson-resume').innerText(), POLL)

@@ -398,8 +398,9 @@ export class DeliverySender {
   }
 
   /**
-   * Records that the learner no longer follows the account, as WeChat reported with 43004 (an unsubscribe event was
-   * missed), so next week's run picks another channel. A later follow event still wins.
+   * Records that the learner no longer follows the account, as WeChat reported with 43004 (an
+   * unsubscribe event was missed), so next week's run picks another channel. A later follow
+   * event still wins.
    */
   private async markUnfollowed(delivery: Delivery): Promise<void> {
     const now = this.options.now();
