@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('GET /api/admin/push/runs', () => {
-  it('reports the counts, duration and opens of a run', async () => {
+  it('reports counts, duration and opens', async () => {
     await seedCourses(['安全生产规范']);
     const learners = await seedLearners(server, {
       count: 5,
@@ -67,7 +67,7 @@ describe('GET /api/admin/push/runs', () => {
     expect(run?.opens).toBe(1);
   });
 
-  it('refuses a manager who is no operator', async () => {
+  it('rejects a manager without the operator role', async () => {
     const response = await server.request<ApiErrorBody>('GET', '/api/admin/push/runs', {
       token: manager,
     });
@@ -75,7 +75,7 @@ describe('GET /api/admin/push/runs', () => {
     expect(response.body.error.id).toBe('forbidden');
   });
 
-  it('refuses a caller without a session', async () => {
+  it('rejects a caller without a session', async () => {
     const response = await server.request('GET', '/api/admin/push/runs');
     expect(response.status).toBe(401);
   });

@@ -13,7 +13,7 @@ export async function listPushRuns(limit: number): Promise<PushRunWithOpens[]> {
     .sort({ week: -1 })
     .limit(limit)
     .lean<PushRun[]>();
-  // One equality count per run: the week index answers it, where `$in` over weeks would not
+  // One equality count per run uses the week index, while `$in` over weeks would not
   // use an index on FerretDB v1.
   return Promise.all(
     runs.map(async (run) => ({
