@@ -158,6 +158,11 @@ export interface HandoffView {
   answer: string | null;
   /** Why the answer could not be delivered, for state `delivery_failed`. */
   deliveryError: string | null;
+  /**
+   * True for an official-account answer in state `delivery_failed` that is sent again when the
+   * learner next writes, which reopens the customer-service window.
+   */
+  redeliveryPending: boolean;
   createdAt: string;
   answeredAt: string | null;
   deliveredAt: string | null;

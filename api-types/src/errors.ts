@@ -47,6 +47,7 @@ export type ApiErrorId =
   | 'refund_exceeds_paid'
   | 'refund_pending'
   | 'faq_entry_exists'
+  | 'faq_entry_disabled'
   | 'handoff_state_conflict'
   | 'service_unavailable'
   | 'internal_error';

@@ -10,7 +10,7 @@ export const DEDUP_CAPACITY = 10_000;
 
 export interface ServiceBotOptions {
   wechaty: Wechaty;
-  client: Pick<ServerClient, 'ask' | 'outbox' | 'ack'>;
+  client: Pick<ServerClient, 'ask' | 'revokeGroupCodes' | 'outbox' | 'ack'>;
   logger: Logger;
   /** Milliseconds between outbox polls. */
   outboxPollMs: number;
@@ -20,13 +20,24 @@ export interface ServiceBotOptions {
 /** Longest message text the server's channel route accepts. */
 export const MAX_TEXT_LENGTH = 4000;
 
+/**
+ * Text sent once for a message that got no reply from the server: the call failed after its retry,
+ * or the retry found the first call still being processed.
+ */
+export const SERVER_FAILED_REPLY = '抱歉，系统繁忙，请稍后再问。';
+
+// Eight digits not inside a longer number, as in the server's binding code check.
+const EIGHT_DIGITS = /(?<!\d)\d{8}(?!\d)/u;
+
 /** Text sent to a one-to-one chat for a message that is not text. */
 export const TEXT_ONLY_REPLY = '暂时只能回答文字消息，请用文字描述您的问题。';
 
 /**
  * Handles chat messages and the outbox. It ignores its own messages, answers in group chats only
- * when mentioned, and handles each message id once. An error in a handler is logged with the
- * message and contact ids and never stops the bot.
+ * when mentioned, and handles each message id once. A binding code quoted in any group message is
+ * sent to the server to be revoked. An error in a handler is logged with the message and contact
+ * ids and never stops the bot. A message that gets no reply because the server call failed gets
+ * SERVER_FAILED_REPLY.
  */
 export class ServiceBot {
   private readonly seen: LRUCache<string, true>;
@@ -78,8 +89,11 @@ export class ServiceBot {
     this.seen.set(message.id, true);
 
     const room = message.room();
-    if (room && !(await message.mentionSelf())) return;
     const talker = message.talker();
+    if (room && !(await message.mentionSelf())) {
+      await this.revokeGroupCodes(message);
+      return;
+    }
     if (message.type() !== types.Message.Text) {
       if (!room) await message.say(TEXT_ONLY_REPLY);
       return;
@@ -89,13 +103,26 @@ export class ServiceBot {
     // limit with a polite "too long" reply, so a longer message is cut instead of rejected.
     const text = fullText.slice(0, MAX_TEXT_LENGTH);
 
-    const response = await this.options.client.ask({
-      channel: 'wechaty',
-      senderId: talker.id,
-      ...(room ? { roomId: room.id } : {}),
-      messageId: message.id,
-      text,
-    });
+    let response: Awaited<ReturnType<ServerClient['ask']>>;
+    try {
+      response = await this.options.client.ask({
+        channel: 'wechaty',
+        senderId: talker.id,
+        ...(room ? { roomId: room.id } : {}),
+        messageId: message.id,
+        text,
+      });
+    } catch (error) {
+      // The learner gets an apology instead of silence; receive() then logs the error.
+      await this.sendApology(message, 'server call failed');
+      throw error;
+    }
+    if (response.kind === 'duplicate' && response.reply === null) {
+      // This bot has not seen the message id before (see `seen`), so the server is still processing
+      // an earlier call for it that timed out here, and that reply will never be sent.
+      await this.sendApology(message, 'server still processing a timed-out call');
+      return;
+    }
     if (response.reply === null) {
       // A repeat still being answered, or a rate-limited message after the first notice.
       this.options.logger.debug(
@@ -110,6 +137,48 @@ export class ServiceBot {
       { messageId: message.id, contactId: talker.id, roomId: room?.id, kind: response.kind },
       'bot replied',
     );
+  }
+
+  /**
+   * Lets the server revoke a binding code quoted in a group message that does not mention the bot,
+   * because every member can read it, and posts the server's warning when one was revoked. Other
+   * group messages without a mention are never sent to the server.
+   */
+  private async revokeGroupCodes(message: Message): Promise<void> {
+    const room = message.room();
+    if (!room || message.type() !== types.Message.Text) return;
+    const text = message.text().slice(0, MAX_TEXT_LENGTH);
+    if (!EIGHT_DIGITS.test(text.normalize('NFKC'))) return;
+    const talker = message.talker();
+    const result = await this.options.client.revokeGroupCodes({
+      channel: 'wechaty',
+      senderId: talker.id,
+      roomId: room.id,
+      text,
+    });
+    if (result.reply === null) return;
+    await room.say(result.reply, talker);
+    this.options.logger.info(
+      { messageId: message.id, contactId: talker.id, roomId: room.id },
+      'bot warned a group about a revoked binding code',
+    );
+  }
+
+  /**
+   * Sends SERVER_FAILED_REPLY for a message that gets no answer, and logs why. A failure to send
+   * it is logged and not raised, so the caller's own error is the one reported.
+   */
+  private async sendApology(message: Message, reason: string): Promise<void> {
+    const room = message.room();
+    const talker = message.talker();
+    const ids = { messageId: message.id, contactId: talker.id, roomId: room?.id };
+    this.options.logger.warn({ ...ids, reason }, 'bot sends an apology for an unanswered message');
+    try {
+      if (room) await room.say(SERVER_FAILED_REPLY, talker);
+      else await message.say(SERVER_FAILED_REPLY);
+    } catch (error) {
+      this.options.logger.error({ ...ids, err: error }, 'bot apology not sent');
+    }
   }
 
   private schedulePoll(): void {

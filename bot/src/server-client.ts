@@ -16,6 +16,25 @@ export interface ServerClientOptions {
   logger: Logger;
 }
 
+/** Body of `POST /api/assistant/channel-group-codes`: a group message that did not mention the bot. */
+export interface GroupCodesRequest {
+  channel: 'wechaty';
+  senderId: string;
+  roomId: string;
+  text: string;
+}
+
+/**
+ * Response of `POST /api/assistant/channel-group-codes`, as the server's assistant-channel routes
+ * define it.
+ */
+export interface GroupCodesResponse {
+  /** True when the message quoted a live binding code, which the server has now revoked. */
+  revoked: boolean;
+  /** The warning to post in the group, or null. */
+  reply: string | null;
+}
+
 /** A call to the server that failed after its retry, or was rejected with a 4xx status. */
 export class ServerCallError extends Error {
   constructor(
@@ -38,6 +57,11 @@ export class ServerClient {
 
   ask(request: ChannelAskRequest): Promise<ChannelAskResponse> {
     return this.call<ChannelAskResponse>('POST', '/api/assistant/channel-ask', request);
+  }
+
+  /** Sends a group message that quotes eight digits, so that the server revokes a binding code. */
+  revokeGroupCodes(request: GroupCodesRequest): Promise<GroupCodesResponse> {
+    return this.call<GroupCodesResponse>('POST', '/api/assistant/channel-group-codes', request);
   }
 
   outbox(): Promise<ChannelOutboxResponse> {

@@ -1,7 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import type {
   ChannelAskRequest,
+  ChannelAskResponse,
   ChatBindingCodeResponse,
   FaqEntryView,
   HandoffListResponse,
@@ -23,7 +26,7 @@ import { importFaqFile } from '@wxlearn/scripts/import/faq.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WechatyBuilder, type Message, type Wechaty } from 'wechaty';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
-import { ServiceBot } from '../src/bot.js';
+import { SERVER_FAILED_REPLY, ServiceBot, type ServiceBotOptions } from '../src/bot.js';
 import { createBotLogger } from '../src/logger.js';
 import { ServerClient } from '../src/server-client.js';
 import { startBotTestServer, TEST_BOT_TOKEN, type BotTestServer } from './server.js';
@@ -33,6 +36,14 @@ const PLATFORM_FAQ = fileURLToPath(
 );
 /** Text for which the test client throws, standing in for a failing handler. */
 const FAILING_TEXT = '让处理出错';
+/**
+ * Text for which the test client returns `duplicate` with no reply, as the server does for a retry
+ * while the call that timed out is still being processed.
+ */
+const STILL_ANSWERING_TEXT = '让服务器还在处理';
+/** Text that the test client sends to silentServerClient, a server that never responds. */
+const SILENT_SERVER_TEXT = '让服务器不响应';
+let silentServerClient: ServerClient | undefined;
 
 let server: BotTestServer;
 let wechaty: Wechaty;
@@ -127,11 +138,20 @@ beforeAll(async () => {
     timeoutMs: 5_000,
     logger,
   });
-  const failingClient = {
-    ask: (request: ChannelAskRequest) =>
-      request.text === FAILING_TEXT
-        ? Promise.reject(new Error('handler failure for the test'))
-        : client.ask(request),
+  const failingClient: ServiceBotOptions['client'] = {
+    ask: (request: ChannelAskRequest): Promise<ChannelAskResponse> => {
+      if (request.text === FAILING_TEXT) {
+        return Promise.reject(new Error('handler failure for the test'));
+      }
+      if (request.text === SILENT_SERVER_TEXT && silentServerClient) {
+        return silentServerClient.ask(request);
+      }
+      if (request.text === STILL_ANSWERING_TEXT) {
+        return Promise.resolve({ kind: 'duplicate', reply: null, courses: [], handoffId: null });
+      }
+      return client.ask(request);
+    },
+    revokeGroupCodes: (request) => client.revokeGroupCodes(request),
     outbox: () => client.outbox(),
     ack: (id: string, report: { delivered: boolean; error?: string }) => client.ack(id, report),
   };
@@ -212,6 +232,44 @@ describe('service bot', () => {
     expect(reply).toContain(entry.answer);
   });
 
+  it('revokes a binding code posted in a group without a mention', async () => {
+    const owner = mocker.createContact({ name: '学员丑' });
+    const classmate = mocker.createContact({ name: '学员寅' });
+    const room = mocker.createRoom({
+      topic: '安全培训二班',
+      memberIdList: [botUser.id, owner.id, classmate.id],
+    });
+    const token = await server.loginAs('bot-group-code-owner');
+    const code = await server.request<ChatBindingCodeResponse>(
+      'POST',
+      '/api/me/chat-binding-code',
+      { token },
+    );
+
+    owner.say(`绑定 ${code.body.code}`).to(room);
+    const warning = await waitFor(
+      () => sent.find((message) => message.roomId === room.id)?.text,
+      'the warning in the room',
+    );
+    const redeemed = await say(classmate, `绑定 ${code.body.code}`);
+
+    expect(warning).toContain('该绑定码已作废');
+    expect(redeemed).toContain('绑定码无效');
+  });
+
+  it('sends no group message without a mention or a code', async () => {
+    const learner = mocker.createContact({ name: '学员卯' });
+    const room = mocker.createRoom({
+      topic: '安全培训三班',
+      memberIdList: [botUser.id, learner.id],
+    });
+
+    learner.say('我的工号是 12345，电话 1380013800').to(room);
+    await settle();
+
+    expect(sent.filter((message) => message.roomId === room.id)).toHaveLength(0);
+  });
+
   it('replies once to a repeated message event', async () => {
     const learner = mocker.createContact({ name: '学员丁' });
     await say(learner, '忘记密码怎么办');
@@ -237,8 +295,48 @@ describe('service bot', () => {
     );
 
     expect(failure.messageId).toBe(received.at(-1)?.id);
+    expect(sentTo(learner).map((message) => message.text)).toEqual([SERVER_FAILED_REPLY]);
     const reply = await say(learner, '忘记密码怎么办');
     expect(reply).toContain('密码');
+  });
+
+  it('apologises while the server is still processing', async () => {
+    const learner = mocker.createContact({ name: '学员癸' });
+
+    const reply = await say(learner, STILL_ANSWERING_TEXT);
+    await settle();
+
+    expect(reply).toBe(SERVER_FAILED_REPLY);
+    expect(sentTo(learner)).toHaveLength(1);
+    const logged = logLines.find(
+      (line) =>
+        line.msg === 'bot sends an apology for an unanswered message' &&
+        line.contactId === learner.id,
+    );
+    expect(logged?.messageId).toBe(received.at(-1)?.id);
+  });
+
+  it('apologises once when the server does not answer in time', async () => {
+    const learner = mocker.createContact({ name: '学员子' });
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentServerClient = new ServerClient({
+      baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      token: TEST_BOT_TOKEN,
+      timeoutMs: 200,
+      logger: createBotLogger({ level: 'silent' }),
+    });
+    try {
+      const reply = await say(learner, SILENT_SERVER_TEXT);
+      await settle();
+
+      expect(reply).toBe(SERVER_FAILED_REPLY);
+      expect(sentTo(learner)).toHaveLength(1);
+    } finally {
+      silentServerClient = undefined;
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('hands over a request with a question', async () => {

@@ -700,6 +700,156 @@ describe('handoff', () => {
   });
 });
 
+describe('handoff edge cases', () => {
+  /** Queues a handoff for `senderId` with a stated question and answers it. */
+  async function answeredHandoff(senderId: string, question: string, answer: string) {
+    const queued = await channelAsk(senderId, `转人工，${question}`);
+    const id = queued.body.handoffId ?? '';
+    const answered = await admin<HandoffView>('POST', `/handoffs/${id}/answer`, { answer });
+    if (answered.status !== 200) throw new Error(`answering failed: ${answered.text}`);
+    return id;
+  }
+
+  it('keeps private and group handoffs apart', async () => {
+    const senderId = 'wxid-two-chats';
+    const group = await channelAsk(senderId, '转人工，群里的课程怎么报名', { roomId: 'room-a' });
+    const otherGroup = await channelAsk(senderId, '转人工，补考什么时候安排', { roomId: 'room-b' });
+    const personal = await channelAsk(senderId, '转人工，我上个月的体检报告能报销吗');
+
+    expect(group.body.reply).toBe(HANDOFF_QUEUED_TEXT);
+    expect(otherGroup.body.reply).toBe(HANDOFF_QUEUED_TEXT);
+    expect(personal.body.reply).toBe(HANDOFF_QUEUED_TEXT);
+    expect(new Set([group, otherGroup, personal].map((reply) => reply.body.handoffId)).size).toBe(
+      3,
+    );
+    const groupHandoff = await HandoffModel.findById(group.body.handoffId).lean();
+    expect(groupHandoff?.roomId).toBe('room-a');
+    expect(groupHandoff?.context.map((exchange) => exchange.question)).not.toContain(
+      '我上个月的体检报告能报销吗',
+    );
+
+    const id = personal.body.handoffId ?? '';
+    await admin('POST', `/handoffs/${id}/answer`, { answer: '体检报告报销请找人事部门。' });
+    const outbox = await server.request<ChannelOutboxResponse>(
+      'GET',
+      '/api/assistant/channel-outbox',
+      { token: BOT_TOKEN },
+    );
+    const item = outbox.body.items.find((entry) => entry.handoffId === id);
+    expect(item?.roomId).toBeNull();
+    expect(item?.text).toContain('我上个月的体检报告能报销吗');
+    expect(outbox.body.items.some((entry) => entry.handoffId === group.body.handoffId)).toBe(false);
+  });
+
+  it('adds a follow-up only to the same conversation', async () => {
+    const senderId = 'wxid-group-follow-up';
+    const group = await channelAsk(senderId, '转人工', { roomId: 'room-c' });
+    const sameGroup = await channelAsk(senderId, '转人工，证书怎么下载', { roomId: 'room-c' });
+    const personal = await channelAsk(senderId, '转人工');
+
+    expect(sameGroup.body.reply).toBe(HANDOFF_QUESTION_ADDED_TEXT);
+    expect(sameGroup.body.handoffId).toBe(group.body.handoffId);
+    expect(personal.body.reply).toBe(HANDOFF_QUEUED_TEXT);
+    expect(personal.body.handoffId).not.toBe(group.body.handoffId);
+  });
+
+  it('lets exactly one of three concurrent answers win', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const senderId = `wxid-race-${round}`;
+      const queued = await channelAsk(senderId, `转人工，第${round}轮的问题`);
+      const id = queued.body.handoffId ?? '';
+      const answers = ['甲', '乙', '丙'].map((name) => `答复${name}${round}`);
+      const responses = await Promise.all(
+        answers.map((answer) => admin<HandoffView>('POST', `/handoffs/${id}/answer`, { answer })),
+      );
+
+      const winners = responses.filter((response) => response.status === 200);
+      const statuses = responses.map((response) => response.status).sort();
+      expect(statuses).toEqual([200, 409, 409]);
+      const stored = await HandoffModel.findById(id).lean();
+      expect(stored?.answer).toBe(winners[0]?.body.answer);
+      const outbox = await server.request<ChannelOutboxResponse>(
+        'GET',
+        '/api/assistant/channel-outbox',
+        { token: BOT_TOKEN },
+      );
+      const items = outbox.body.items.filter((entry) => entry.handoffId === id);
+      expect(items).toHaveLength(1);
+      expect(items[0]?.text).toContain(winners[0]?.body.answer ?? 'no winner');
+    }
+  });
+
+  it('leaves a handoff saveable after a failed save', async () => {
+    const paraphraseId = await answeredHandoff(
+      'wxid-save-typo',
+      '学习平台账号密码都忘了咋登',
+      '请用微信登录，不需要账号密码。',
+    );
+    const unknown = await admin<ApiErrorBody>('POST', `/handoffs/${paraphraseId}/save-to-faq`, {
+      mode: 'paraphrase',
+      entryCode: 'login-999',
+    });
+    const retried = await admin<FaqEntryView>('POST', `/handoffs/${paraphraseId}/save-to-faq`, {
+      mode: 'paraphrase',
+      entryCode: 'login-002',
+    });
+    expect(unknown.status).toBe(404);
+    expect(retried.status).toBe(200);
+    expect(retried.body.paraphrases).toContain('学习平台账号密码都忘了咋登');
+
+    const entryId = await answeredHandoff('wxid-save-taken', '食堂几点开门', '食堂早上七点开门。');
+    const taken = await admin<ApiErrorBody>('POST', `/handoffs/${entryId}/save-to-faq`, {
+      mode: 'new_entry',
+      code: 'login-002',
+      category: '其他',
+    });
+    const free = await admin<FaqEntryView>('POST', `/handoffs/${entryId}/save-to-faq`, {
+      mode: 'new_entry',
+      code: 'canteen-101',
+      category: '其他',
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.id).toBe('faq_entry_exists');
+    expect(free.status).toBe(200);
+    expect(free.body.answer).toBe('食堂早上七点开门。');
+    const twice = await admin<ApiErrorBody>('POST', `/handoffs/${entryId}/save-to-faq`, {
+      mode: 'new_entry',
+      code: 'canteen-102',
+      category: '其他',
+    });
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.id).toBe('handoff_state_conflict');
+  });
+
+  it('rejects a paraphrase of a disabled entry', async () => {
+    const id = await answeredHandoff(
+      'wxid-save-disabled',
+      '客服几点下班',
+      '客服工作日九点到六点在线。',
+    );
+    await admin('POST', '/faq/help-005/disable');
+    try {
+      const rejected = await admin<ApiErrorBody>('POST', `/handoffs/${id}/save-to-faq`, {
+        mode: 'paraphrase',
+        entryCode: 'help-005',
+      });
+      expect(rejected.status).toBe(409);
+      expect(rejected.body.error.id).toBe('faq_entry_disabled');
+      expect(rejected.body.error.message).toContain('/faq/help-005/enable');
+      const entry = await admin<FaqEntryView>('GET', '/faq/help-005');
+      expect(entry.body.paraphrases).not.toContain('客服几点下班');
+    } finally {
+      await admin('POST', '/faq/help-005/enable');
+    }
+    const saved = await admin<FaqEntryView>('POST', `/handoffs/${id}/save-to-faq`, {
+      mode: 'paraphrase',
+      entryCode: 'help-005',
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body.paraphrases).toContain('客服几点下班');
+  });
+});
+
 describe('rate limit on chat channels', () => {
   it('replies once per window to a flood', async () => {
     const logStart = server.logLines.length;

@@ -56,7 +56,7 @@ function plaintextXml(openid: string, msgId: string): string {
   return (
     `<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName>` +
     `<CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType>` +
-    `<Content><![CDATA[你好]]></Content><MsgId>${msgId}</MsgId></xml>`
+    `<Content><![CDATA[今天食堂吃什么]]></Content><MsgId>${msgId}</MsgId></xml>`
   );
 }
 
@@ -150,7 +150,7 @@ describe('safe mode', () => {
   it('replies to the follower from the account', async () => {
     const outcome = await deliver(server, {
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
     });
     const reply = outcome.attempts[0]?.reply;
 
@@ -164,7 +164,7 @@ describe('safe mode', () => {
   it('rejects a frame encrypted for another AppID with 403', async () => {
     const outcome = await deliver(server, {
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
       frameAppId: 'wx0000000000000000',
     });
 
@@ -178,7 +178,7 @@ describe('safe mode', () => {
   it('rejects a tampered msg_signature with 403', async () => {
     const outcome = await deliver(server, {
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
       invalidSignature: true,
     });
 
@@ -204,7 +204,7 @@ describe('plain mode', () => {
     const outcome = await deliver(server, {
       mode: 'plaintext',
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
     });
     const attempt = outcome.attempts[0];
 
@@ -216,7 +216,7 @@ describe('plain mode', () => {
     const outcome = await deliver(server, {
       mode: 'plaintext',
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
       invalidSignature: true,
     });
 
@@ -226,7 +226,7 @@ describe('plain mode', () => {
   it('still replies encrypted to an encrypted message', async () => {
     const outcome = await deliver(server, {
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
     });
     const attempt = outcome.attempts[0];
 
@@ -297,7 +297,7 @@ describe('compatible mode', () => {
     const outcome = await deliver(server, {
       mode: 'compatible',
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
     });
     const attempt = outcome.attempts[0];
 
@@ -309,7 +309,7 @@ describe('compatible mode', () => {
     const outcome = await deliver(server, {
       mode: 'plaintext',
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
     });
     const attempt = outcome.attempts[0];
 
@@ -322,7 +322,7 @@ describe('compatible mode', () => {
     const outcome = await deliver(server, {
       mode: 'compatible',
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
     });
 
     expect(outcome.attempts[0]?.status).toBe(403);
@@ -364,7 +364,7 @@ describe('safe mode rejections', () => {
     clockOffsetMs = 301_000;
     const outcome = await deliver(server, {
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
     });
 
     expect(outcome.attempts[0]?.status).toBe(403);
@@ -378,7 +378,7 @@ describe('safe mode rejections', () => {
     clockOffsetMs = 299_000;
     const outcome = await deliver(server, {
       openid: OPENID,
-      message: { type: 'text', content: '你好' },
+      message: { type: 'text', content: '今天食堂吃什么' },
     });
 
     expect(outcome.attempts[0]?.status).toBe(200);
@@ -596,7 +596,7 @@ describe('menu clicks and other messages', () => {
   });
 
   it('creates a follower for a message from someone who followed earlier', async () => {
-    await deliver(server, { openid: OPENID, message: { type: 'text', content: '你好' } });
+    await deliver(server, { openid: OPENID, message: { type: 'text', content: '今天食堂吃什么' } });
 
     const follower = await FollowerModel.findOne({ openid: OPENID }).lean();
     expect(follower?.following).toBe(true);

@@ -36,6 +36,7 @@ const MESSAGES_BY_ID: Record<ApiErrorId, string> = {
   too_many_subscription_grants: '本周订阅提醒的次数已达上限，下周再来订阅吧',
   heartbeat_clock_backwards: '设备时间异常，请重新打开本课',
   faq_entry_exists: '该问答条目已存在',
+  faq_entry_disabled: '该问答条目已停用，请先启用',
   handoff_state_conflict: '该问题已被其他客服处理',
   rate_limited: '操作太频繁，请稍后再试',
   payload_too_large: '提交的内容过大',

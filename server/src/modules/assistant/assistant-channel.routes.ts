@@ -10,11 +10,28 @@ import type { AppDeps } from '../../app.js';
 import { unauthenticated } from '../../errors.js';
 import { requireLearner } from '../../http/authenticate.js';
 import { parseInput } from '../../http/validate.js';
-import { channelAskBody, handoffIdParams, outboxAckBody } from './assistant.schemas.js';
+import {
+  channelAskBody,
+  channelGroupCodesBody,
+  handoffIdParams,
+  outboxAckBody,
+} from './assistant.schemas.js';
 import { replyOnce } from './channel-message.service.js';
-import { createChatBindingCode } from './chat-binding.service.js';
+import {
+  CHAT_BINDING_IN_GROUP_TEXT,
+  createChatBindingCode,
+  revokeCodesInGroupMessage,
+} from './chat-binding.service.js';
 import { replyToChannelMessage } from './conversation.service.js';
 import { acknowledgeBotDelivery, handoffAnswerText, listBotOutbox } from './handoff.service.js';
+
+/** Response of `POST /api/assistant/channel-group-codes`. */
+export interface ChannelGroupCodesResponse {
+  /** True when the message quoted a live binding code, which is now revoked. */
+  revoked: boolean;
+  /** The warning to post in the group, or null when nothing was revoked. */
+  reply: string | null;
+}
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
@@ -55,7 +72,8 @@ export function createChatBindingRouter(deps: AppDeps): Router {
 
 /**
  * Routes of the bot process, authenticated by the BOT_SERVICE_TOKEN service credential: the
- * answering service and the outbox of operators' answers. The bot's channel is stored as `bot`.
+ * answering service, the revocation of binding codes seen in groups, and the outbox of operators'
+ * answers. The bot's channel is stored as `bot`.
  */
 export function createBotChannelRouter(deps: AppDeps, serviceToken: string): Router {
   const router = new Router({ prefix: '/api/assistant' });
@@ -81,6 +99,25 @@ export function createBotChannelRouter(deps: AppDeps, serviceToken: string): Rou
       reply: outcome.text,
       courses: outcome.courses,
       handoffId: outcome.handoffId,
+    };
+    ctx.body = body;
+  });
+
+  // A group message that does not mention the bot gets no answer, but a binding code quoted in it
+  // is readable by the whole group, so the bot sends such messages here to revoke the code.
+  router.post('/channel-group-codes', service, async (ctx) => {
+    const message = parseInput(channelGroupCodesBody, ctx.request.body, 'group message');
+    const log = ctx.state.log.child({ senderId: message.senderId, roomId: message.roomId });
+    const revoked = await revokeCodesInGroupMessage(
+      'bot',
+      message.senderId,
+      message.text,
+      now(),
+      log,
+    );
+    const body: ChannelGroupCodesResponse = {
+      revoked,
+      reply: revoked ? CHAT_BINDING_IN_GROUP_TEXT : null,
     };
     ctx.body = body;
   });

@@ -11,6 +11,7 @@ import type { AssistantResult, UnansweredQuestion } from './assistant.service.js
 import type { FaqEntry } from './faq-entry.model.js';
 import type { FaqSynonym } from './faq-synonym.model.js';
 import type { Handoff } from './handoff.model.js';
+import { isRedeliveryPending } from './handoff.service.js';
 
 /** Presents a reply for the HTTP API; the caller turns `rate_limited` into a 429 first. */
 export function presentAskResponse(
@@ -112,6 +113,7 @@ export function presentHandoff(handoff: Handoff): HandoffView {
     operator: handoff.operator,
     answer: handoff.answer,
     deliveryError: handoff.deliveryError,
+    redeliveryPending: isRedeliveryPending(handoff),
     createdAt: handoff.createdAt.toISOString(),
     answeredAt: handoff.answeredAt?.toISOString() ?? null,
     deliveredAt: handoff.deliveredAt?.toISOString() ?? null,

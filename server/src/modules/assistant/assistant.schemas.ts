@@ -17,6 +17,17 @@ export const channelAskBody = z.strictObject({
   text: z.string().max(4000, 'must be at most 4000 characters'),
 });
 
+/**
+ * Body of `POST /api/assistant/channel-group-codes`: a group message that did not mention the bot,
+ * sent only so that binding codes quoted in it are revoked.
+ */
+export const channelGroupCodesBody = z.strictObject({
+  channel: z.literal('wechaty'),
+  senderId: z.string().min(1).max(256),
+  roomId: z.string().min(1).max(256),
+  text: z.string().max(4000, 'must be at most 4000 characters'),
+});
+
 export const handoffIdParams = z.strictObject({
   id: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-character hex id'),
 });
@@ -29,10 +40,15 @@ export const outboxAckBody = z.strictObject({
 
 const questionText = z.string().trim().min(1, 'must not be blank').max(500);
 const answerText = z.string().trim().min(1, 'must not be blank').max(4000);
-/** An entry code such as `hours-001`: letters, digits, `-` and `_`. */
+/**
+ * An entry code such as `hours-001`, `领域1-3f2a9c01d4` or `1.2`: 1 to 64 Unicode letters, digits,
+ * `_`, `.` or `-`. It is the FAQ importer's code rule (CODE_PATTERN in the scripts' FAQ import), so
+ * every imported entry can be managed here. It rejects `/`, spaces and control characters, which
+ * would break the entry's URL. In a URL path, non-ASCII codes are percent-encoded.
+ */
 const entryCode = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"');
+  .regex(/^[\p{L}\p{N}_.-]{1,64}$/u, 'must be 1 to 64 letters, digits, "_", "." or "-"');
 const category = z.string().trim().min(1, 'must not be blank').max(64);
 
 /** Query of `GET /api/admin/assistant/handoffs`. */

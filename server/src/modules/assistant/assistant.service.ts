@@ -11,7 +11,7 @@ import { decideAnswer, searchFaq, type FaqMatch } from './faq-index.js';
 import { getFaqSnapshot } from './faq-snapshot.js';
 import { questionKey } from './faq-text.js';
 import { answerIntent, detectIntent } from './intents.js';
-import { SlidingWindowRateLimiter } from './rate-limiter.js';
+import { SlidingWindowRateLimiter, type RateDecision } from './rate-limiter.js';
 
 /** Maximum question length in characters; a longer question gets the TOO_LONG_MESSAGE reply. */
 export const MAX_QUESTION_CHARS = 200;
@@ -95,6 +95,22 @@ const PERSON_REQUEST =
 /** True when the question only asks to talk to a person. */
 export function isPersonRequest(question: string): boolean {
   return PERSON_REQUEST.test(questionKey(question));
+}
+
+/**
+ * True when the asker's rate limit allows a question at `now`. Records nothing, so a caller can
+ * skip costly parsing of a message that ask() will reject anyway.
+ */
+export function questionAllowed(asker: Asker, now: Date): boolean {
+  return rateLimiter.allows(rateKey(asker), now.getTime());
+}
+
+/**
+ * Counts one question against the asker's rate limit, as ask() does first. For a reply that is
+ * chosen without calling ask(), such as small talk.
+ */
+export function takeQuestionSlot(asker: Asker, now: Date): RateDecision {
+  return rateLimiter.take(rateKey(asker), now.getTime());
 }
 
 function rateKey(asker: Asker): string {

@@ -34,7 +34,7 @@ export const CHAT_BINDING_INVALID_TEXT =
   '绑定码无效或已过期，请在企业学堂小程序"我的"页面重新获取绑定码后再发送。';
 export const CHAT_BINDING_LIMITED_TEXT = '绑定码输错次数太多，请 10 分钟后再试。';
 export const CHAT_BINDING_IN_GROUP_TEXT =
-  '绑定码只能私聊发给我，请不要在群里发送。这个绑定码已经不安全了，请在小程序里重新获取一个。';
+  '该绑定码已作废，请在小程序"我的"页面重新生成，并私聊发送给我。绑定码请不要发到群里。';
 
 /**
  * Failed binding attempts per sender on this server copy. NOTE: it lives in memory, so with N
@@ -47,9 +47,86 @@ const failureLimiter = new SlidingWindowRateLimiter({
   maxKeys: 100_000,
 });
 
+/** Maximum length, in characters, of a message checked for a binding code. */
+const MAX_BINDING_MESSAGE_CHARS = 64;
+
 /** Returns the binding code of a chat message that consists of one, or null. */
 export function parseBindingCode(text: string): string | null {
+  // BINDING_MESSAGE backtracks over runs of spaces, so long messages are not matched at all.
+  if (text.length > MAX_BINDING_MESSAGE_CHARS) return null;
   return BINDING_MESSAGE.exec(text.normalize('NFKC').trim())?.[1] ?? null;
+}
+
+// Eight digits that are not part of a longer number: a code quoted in a longer message.
+const CODE_IN_TEXT = /(?<!\d)\d{8}(?!\d)/gu;
+
+/** Maximum number of codes looked up per group message, so many numbers in one cost little. */
+const MAX_CODES_PER_MESSAGE = 3;
+
+/**
+ * Revokes each live binding code quoted in a group chat message (我的绑定码是 12345678), looking
+ * at the first MAX_CODES_PER_MESSAGE eight-digit numbers. Returns true when one was revoked.
+ */
+export async function revokeCodesInGroupMessage(
+  channel: AssistantChannel,
+  senderId: string,
+  text: string,
+  now: Date,
+  logger: Logger,
+): Promise<boolean> {
+  const codes = [...text.normalize('NFKC').matchAll(CODE_IN_TEXT)]
+    .slice(0, MAX_CODES_PER_MESSAGE)
+    .map((match) => match[0]);
+  let revoked = false;
+  for (const code of codes) {
+    if ((await revokeChatBindingCode(channel, senderId, code, now, logger)) === 'revoked') {
+      revoked = true;
+    }
+  }
+  return revoked;
+}
+
+/** Outcome of revoking a code: `revoked`, or `not_live` for a wrong, expired or used code. */
+export type RevokeChatCodeResult = 'revoked' | 'not_live';
+
+/**
+ * Revokes a binding code that was seen in a group chat, where other members can read it. The
+ * revocation claims the code's use record, the same unique insert a redemption makes, so a sender
+ * who redeems the code at the same time either wins before it or finds the code invalid.
+ */
+export async function revokeChatBindingCode(
+  channel: AssistantChannel,
+  senderId: string,
+  code: string,
+  now: Date,
+  logger: Logger,
+): Promise<RevokeChatCodeResult> {
+  const codeHash = hashSecret(code);
+  const live = await ChatBindingCodeModel.findOne({
+    codeHash,
+    usedAt: null,
+    expiresAt: trusted({ $gt: now }),
+  }).lean();
+  if (!live) {
+    logger.info({ channel, senderId }, 'chat binding code seen in a group is not live');
+    return 'not_live';
+  }
+  try {
+    await ChatBindingCodeUseModel.create({ codeHash, channel, senderId, usedAt: now });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    logger.warn(
+      { channel, senderId, learnerId: live.learnerId },
+      'chat binding code seen in a group was redeemed first',
+    );
+    return 'not_live';
+  }
+  await ChatBindingCodeModel.deleteOne({ codeHash });
+  logger.info(
+    { channel, senderId, learnerId: live.learnerId },
+    'chat binding code seen in a group revoked',
+  );
+  return 'revoked';
 }
 
 /**

@@ -1,6 +1,6 @@
-// Replies to one chat message on the official account or the bot: binding codes, then the
-// assistant (intents and FAQ), then the handoff to a person when the asker requests one or gets two
-// "don't know" replies in a row.
+// Replies to one chat message on the official account or the bot. Binding codes come first, then
+// small talk, then the assistant (intents and FAQ). The handoff to a person follows when the asker
+// requests one or gets two "don't know" replies in a row.
 import type { AssistantChannel, ChannelReplyKind, CourseLink } from '@wxlearn/api-types';
 import mongoose, { type Types } from 'mongoose';
 import { trusted } from '../../db/trusted.js';
@@ -11,6 +11,10 @@ import {
   askFromChannel,
   isPersonRequest,
   markAskedForPerson,
+  MAX_QUESTION_CHARS,
+  questionAllowed,
+  RATE_LIMITED_MESSAGE,
+  takeQuestionSlot,
   type DontKnowResult,
 } from './assistant.service.js';
 import { FaqEntryModel } from './faq-entry.model.js';
@@ -24,6 +28,8 @@ import {
   parseBindingCode,
   redeemChatBindingCode,
   resolveChatLearner,
+  revokeChatBindingCode,
+  revokeCodesInGroupMessage,
 } from './chat-binding.service.js';
 import type { HandoffReason } from './handoff.model.js';
 import { parsePersonRequest, type PersonRequest } from './handoff-request.js';
@@ -33,6 +39,7 @@ import {
   type HandoffAsker,
   type HandoffQuestion,
 } from './handoff.service.js';
+import { detectSmallTalk, SMALL_TALK_REPLIES } from './intents.js';
 import { RejectionNotices } from './rate-limiter.js';
 
 export const HANDOFF_QUEUED_TEXT = '已为您转接人工客服，客服回复后会在这里通知您，请耐心等待。';
@@ -120,7 +127,17 @@ async function replyToBindingCode(
     courses: [],
     handoffId: null,
   });
-  if (message.roomId !== null) return reply(CHAT_BINDING_IN_GROUP_TEXT);
+  if (message.roomId !== null) {
+    // Every member of the group can read the code, so it must not bind anyone.
+    await revokeChatBindingCode(
+      message.channel,
+      message.senderId,
+      code,
+      options.now,
+      options.logger,
+    );
+    return reply(CHAT_BINDING_IN_GROUP_TEXT);
+  }
   const result = await redeemChatBindingCode(
     message.channel,
     message.senderId,
@@ -276,6 +293,32 @@ function questionToAsk(text: string, personRequest: PersonRequest | null): strin
   return isPersonRequest(text) ? text : BARE_PERSON_REQUEST;
 }
 
+/**
+ * Returns the reply to small talk (谢谢, 好的, 你好), or null for any other message. Small talk
+ * counts against the rate limit but is not logged as a question, so it neither breaks nor extends
+ * a run of "don't know" replies that leads to a handoff.
+ */
+function replyToSmallTalk(
+  message: ChannelMessage,
+  options: ChannelReplyOptions,
+): ChannelReply | null {
+  const kind = detectSmallTalk(message.text);
+  if (kind === null) return null;
+  const limit = takeQuestionSlot(
+    { channel: message.channel, senderId: message.senderId },
+    options.now,
+  );
+  if (!limit.allowed) {
+    const retryAfterSeconds = Math.ceil(limit.retryAfterMs / 1000);
+    return rateLimitedReply(message, { message: RATE_LIMITED_MESSAGE, retryAfterSeconds }, options);
+  }
+  options.logger.info(
+    { channel: message.channel, senderId: message.senderId, smallTalk: kind },
+    'chat small talk answered',
+  );
+  return { kind: 'intent', text: SMALL_TALK_REPLIES[kind], courses: [], handoffId: null };
+}
+
 /** Returns the reply to one chat message. */
 export async function replyToChannelMessage(
   message: ChannelMessage,
@@ -283,10 +326,33 @@ export async function replyToChannelMessage(
 ): Promise<ChannelReply> {
   const code = parseBindingCode(message.text);
   if (code !== null) return replyToBindingCode(message, code, options);
+  if (
+    message.roomId !== null &&
+    (await revokeCodesInGroupMessage(
+      message.channel,
+      message.senderId,
+      message.text,
+      options.now,
+      options.logger,
+    ))
+  ) {
+    return { kind: 'binding', text: CHAT_BINDING_IN_GROUP_TEXT, courses: [], handoffId: null };
+  }
 
-  const learnerId =
-    message.learnerId ?? (await resolveChatLearner(message.channel, message.senderId));
-  const personRequest = parsePersonRequest(message.text);
+  // A message over the length limit or the rate limit gets its refusal from ask() without being
+  // parsed or looked up, so a flood of long messages costs little.
+  const overLimit =
+    [...message.text.trim()].length > MAX_QUESTION_CHARS ||
+    !questionAllowed({ channel: message.channel, senderId: message.senderId }, options.now);
+  if (!overLimit) {
+    const smallTalk = replyToSmallTalk(message, options);
+    if (smallTalk !== null) return smallTalk;
+  }
+
+  const learnerId = overLimit
+    ? null
+    : (message.learnerId ?? (await resolveChatLearner(message.channel, message.senderId)));
+  const personRequest = overLimit ? null : parsePersonRequest(message.text);
   const question = questionToAsk(message.text, personRequest);
   const result = await askFromChannel(message.channel, message.senderId, question, {
     now: options.now,

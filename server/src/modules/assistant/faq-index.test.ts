@@ -122,6 +122,14 @@ describe('searchFaq', () => {
     expect(top?.code).toBe('password');
   });
 
+  it('reads traditional characters', () => {
+    const [simplified] = searchFaq(index, '最多能答几次');
+    const [traditional] = searchFaq(index, '最多能答幾次');
+
+    expect(traditional?.code).toBe('attempts');
+    expect(traditional?.confidence).toBeCloseTo(simplified!.confidence, 5);
+  });
+
   it('scores an entry by its best question', () => {
     const [top] = searchFaq(index, '最多能答几次');
 

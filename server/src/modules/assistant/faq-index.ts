@@ -5,6 +5,7 @@
 // the entry as one document, and its answer text. The sum is a confidence from 0 to 1. Pure
 // functions: the index never changes once built, and faq-snapshot.ts rebuilds it when the FAQ
 // changes.
+import { toSimplified } from './chinese-script.js';
 import {
   buildSynonymTable,
   canonicalTerms,
@@ -431,7 +432,10 @@ function weightsFor(scoring: Readonly<FaqScoring>, length: number) {
  * Entries that share no word, character or n-gram with the question are left out, so the result
  * can be empty.
  */
-export function searchFaq(index: FaqIndex, text: string, limit = MAX_SUGGESTIONS): FaqMatch[] {
+export function searchFaq(index: FaqIndex, question: string, limit = MAX_SUGGESTIONS): FaqMatch[] {
+  // The knowledge base is written in simplified characters, so a question in traditional ones is
+  // converted first (學時 becomes 学时).
+  const text = toSimplified(question);
   const query = analyse(text, segmentQuestion(text), index.synonyms);
   const queryWords = query.words.map((word) => correctHomophone(index, word));
 

@@ -1,5 +1,8 @@
 // Finds a request to talk to a person (转人工, 人工客服, 找客服, 真人 …) anywhere in a chat message
-// and separates it from the question the learner wrote with it. Pure functions.
+// and separates it from the question the learner wrote with it, in simplified or traditional
+// characters. Pure functions.
+
+import { toSimplified } from './chinese-script.js';
 
 /** A request for a person, with the rest of the message when it carries a question. */
 export interface PersonRequest {
@@ -8,7 +11,11 @@ export interface PersonRequest {
 }
 
 // Politeness and filler words that may surround the request phrase: 我要转人工, 麻烦帮我转一下人工客服.
-const LEAD = '(?:我要|我想|我需要|请|请你|帮我|麻烦|麻烦你|给我|让我|我)*';
+// At most MAX_LEAD_WORDS of them, because an unbounded repeat makes the search quadratic: the
+// regex engine rescans a long run of 我 or 请我 from every start position. With the bound, each
+// start costs a constant, so a message of any length is searched in linear time.
+const MAX_LEAD_WORDS = 6;
+const LEAD = `(?:我要|我想|我需要|请|请你|帮我|麻烦|麻烦你|给我|让我|我){0,${MAX_LEAD_WORDS}}`;
 // Verbs that make 人工 a request on their own (转人工, 找人工), and verbs that need an agent noun or
 // the end of the clause after 人工, because 需要人工审核 and 要人工确认 are not requests.
 const STRONG_VERB = '(?:转接|转到|转给|转|接通|找|呼叫|联系|切换到?|换成?)';
@@ -51,7 +58,7 @@ const FILLER_ONLY =
  * the rest of it, trimmed, is the question.
  */
 export function parsePersonRequest(text: string): PersonRequest | null {
-  const normalised = text.normalize('NFKC').trim();
+  const normalised = toSimplified(text.normalize('NFKC')).trim();
   const compact = normalised.replace(/\s+/gu, '');
   if (BARE_PERSON_WORD.test(compact)) return { question: null };
 

@@ -27,8 +27,9 @@ export interface Handoff {
   context: HandoffExchangeDoc[];
   state: HandoffStateName;
   /**
-   * `open:<channel>:<senderId>` while the handoff is queued, `closed:<id>` after an operator
-   * answers it. Its unique index lets each sender have one queued handoff at a time.
+   * `open:<channel>:<senderId>:<conversation>` while the handoff is queued, where the conversation
+   * is `private` or `room:<roomId>`, and `closed:<id>` after an operator answers it. Its unique
+   * index lets each sender have one queued handoff per conversation at a time.
    */
   openKey: string;
   operator: string | null;
@@ -36,6 +37,8 @@ export interface Handoff {
   /** Failed tries of the bot to send the answer. */
   deliveryAttempts: number;
   deliveryError: string | null;
+  /** Count of official-account redeliveries tried after the learner wrote again, sent or not. */
+  redeliveryAttempts: number;
   createdAt: Date;
   answeredAt: Date | null;
   deliveredAt: Date | null;
@@ -70,6 +73,7 @@ const handoffSchema = new Schema<Handoff>(
     answer: { type: String, default: null },
     deliveryAttempts: { type: Number, required: true, default: 0 },
     deliveryError: { type: String, default: null },
+    redeliveryAttempts: { type: Number, required: true, default: 0 },
     createdAt: { type: Date, required: true },
     answeredAt: { type: Date, default: null },
     deliveredAt: { type: Date, default: null },
@@ -80,6 +84,7 @@ const handoffSchema = new Schema<Handoff>(
 handoffSchema.index({ openKey: 1 }, { unique: true });
 handoffSchema.index({ state: 1, createdAt: 1 });
 handoffSchema.index({ channel: 1, state: 1, answeredAt: 1 });
+handoffSchema.index({ channel: 1, senderId: 1, state: 1 });
 
 export const HandoffModel = model<Handoff>('Handoff', handoffSchema);
 
@@ -92,3 +97,37 @@ const handoffFaqSaveSchema = new Schema({
 handoffFaqSaveSchema.index({ handoffId: 1 }, { unique: true });
 
 export const HandoffFaqSaveModel = model('HandoffFaqSave', handoffFaqSaveSchema, 'handoffFaqSaves');
+
+/**
+ * The one answer a handoff keeps, insert-only: the unique handoffId lets exactly one of several
+ * concurrent operators answer. FerretDB v1 does not apply conditional updates atomically, so the
+ * handoff's own `state` cannot decide that.
+ */
+const handoffAnswerSchema = new Schema({
+  handoffId: { type: Schema.Types.ObjectId, required: true },
+  operator: { type: String, required: true },
+  answeredAt: { type: Date, required: true },
+});
+
+handoffAnswerSchema.index({ handoffId: 1 }, { unique: true });
+
+export const HandoffAnswerModel = model('HandoffAnswer', handoffAnswerSchema, 'handoffAnswers');
+
+/**
+ * A claim on one official-account redelivery of a handoff answer, insert-only: the unique
+ * (handoffId, attempt) lets one of several concurrent learner messages send the answer.
+ */
+const handoffRedeliverySchema = new Schema({
+  handoffId: { type: Schema.Types.ObjectId, required: true },
+  /** 1 for the first redelivery, counting up from the handoff's `redeliveryAttempts`. */
+  attempt: { type: Number, required: true },
+  claimedAt: { type: Date, required: true },
+});
+
+handoffRedeliverySchema.index({ handoffId: 1, attempt: 1 }, { unique: true });
+
+export const HandoffRedeliveryModel = model(
+  'HandoffRedelivery',
+  handoffRedeliverySchema,
+  'handoffRedeliveries',
+);

@@ -8,16 +8,21 @@ import { isDuplicateKeyError } from '../../db/errors.js';
 import { trusted } from '../../db/trusted.js';
 import { conflict, notFound, validationFailed } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { CustomerServiceResult } from '../official-account/customer-service.js';
+import {
+  SERVICE_WINDOW_MESSAGES,
+  type CustomerServiceResult,
+} from '../official-account/customer-service.js';
 import { AssistantQuestionModel, type AssistantQuestion } from './assistant-question.model.js';
 import { PERSON_REQUEST_WINDOW_MS } from './assistant.service.js';
-import { addFaqParaphrase, createFaqEntry } from './faq-admin.service.js';
+import { addFaqParaphrase, createFaqEntry, getFaqEntry } from './faq-admin.service.js';
 import type { FaqEntry } from './faq-entry.model.js';
 import { getFaqSnapshot } from './faq-snapshot.js';
 import { parsePersonRequest } from './handoff-request.js';
 import {
+  HandoffAnswerModel,
   HandoffFaqSaveModel,
   HandoffModel,
+  HandoffRedeliveryModel,
   type Handoff,
   type HandoffExchangeDoc,
   type HandoffReason,
@@ -36,6 +41,9 @@ export const MAX_BOT_DELIVERY_ATTEMPTS = 3;
 /** Outbox items returned per poll at most. */
 export const OUTBOX_BATCH = 20;
 
+/** Times an undelivered official-account answer is sent again after the learner writes. */
+export const MAX_OFFICIAL_ACCOUNT_REDELIVERIES = 3;
+
 const REPLY_OF_OUTCOME = {
   dont_know: '（未能回答）',
   too_long: '（问题过长，未回答）',
@@ -49,11 +57,22 @@ export interface HandoffAsker {
   learnerId: Types.ObjectId | null;
 }
 
-const openKeyOf = (channel: AssistantChannel, senderId: string) => `open:${channel}:${senderId}`;
+/**
+ * Returns the key of the asker's queued handoff in one conversation: a private chat and each group
+ * chat have their own, so an answer never goes to another conversation than its question came
+ * from. Sender and room are URI-encoded, so neither can contain the `:` separator.
+ */
+function openKeyOf(asker: HandoffAsker): string {
+  const conversation =
+    asker.roomId === null ? 'private' : `room:${encodeURIComponent(asker.roomId)}`;
+  return `open:${asker.channel}:${encodeURIComponent(asker.senderId)}:${conversation}`;
+}
 
 /**
  * Returns the asker's latest questions of the last PERSON_REQUEST_WINDOW_MS, newest first, leaving
  * out requests for a person.
+ * NOTE: the question log has no room id, so these questions may come from another conversation
+ * of the same sender (a private question in the context of a group handoff).
  */
 async function recentQuestions(asker: HandoffAsker, now: Date): Promise<AssistantQuestion[]> {
   return AssistantQuestionModel.find({
@@ -137,8 +156,9 @@ async function addQuestionToQueued(
 /**
  * Queues a handoff for the asker, with their last exchanges as context. The question is the
  * stated one, else their latest question of the last PERSON_REQUEST_WINDOW_MS that was not itself
- * a request for a person, else the fallback. A sender has at most one queued handoff: while one is
- * queued, it is returned with `created: false`, and a stated question is added to its context.
+ * a request for a person, else the fallback. A sender has at most one queued handoff per
+ * conversation (private chat or group): while one is queued, it is returned with `created: false`,
+ * and a stated question is added to its context.
  */
 export async function openHandoff(
   asker: HandoffAsker,
@@ -147,7 +167,7 @@ export async function openHandoff(
   now: Date,
   logger: Logger,
 ): Promise<{ handoff: Handoff; created: boolean }> {
-  const openKey = openKeyOf(asker.channel, asker.senderId);
+  const openKey = openKeyOf(asker);
   const existing = await HandoffModel.findOne({ openKey }).lean<Handoff>();
   if (existing) {
     if ('stated' in question) await addQuestionToQueued(existing, question.stated, now, logger);
@@ -200,6 +220,24 @@ async function findHandoff(id: string): Promise<Handoff> {
   return handoff;
 }
 
+/** Returns why a handoff that is not queued cannot be answered. */
+function notQueuedConflict(handoff: Handoff) {
+  const id = handoff._id.toHexString();
+  const reasons: Record<Exclude<HandoffStateName, 'queued'>, string> = {
+    answered: 'its answer waits for the bot to deliver it',
+    delivered: 'its answer was delivered',
+    delivery_failed:
+      handoff.channel === 'official_account'
+        ? 'its delivery failed, and it is sent again when the learner next writes'
+        : 'its delivery failed',
+  };
+  const state = handoff.state === 'queued' ? 'answered' : handoff.state;
+  return conflict(
+    'handoff_state_conflict',
+    `Handoff ${id} was answered already: ${reasons[state]}`,
+  );
+}
+
 /** Returns the text that delivers an operator's answer to the learner. */
 export function handoffAnswerText(handoff: Pick<Handoff, 'question' | 'answer'>): string {
   return `人工客服回复您的问题"${handoff.question}"：\n${handoff.answer ?? ''}`;
@@ -212,7 +250,8 @@ export type OfficialAccountSender =
 /**
  * Records an operator's answer to a queued handoff, then delivers it on the official account at
  * once. A bot handoff stays `answered` until the bot reports the delivery. Throws 409
- * `handoff_state_conflict` when the handoff was already answered.
+ * `handoff_state_conflict` when the handoff was already answered, also to all but one of several
+ * operators who answer it at the same time.
  */
 export async function answerHandoff(
   id: string,
@@ -223,8 +262,22 @@ export async function answerHandoff(
   logger: Logger,
 ): Promise<Handoff> {
   const handoff = await findHandoff(id);
-  const answered = await HandoffModel.updateOne(
-    { _id: handoff._id, state: 'queued' },
+  if (handoff.state !== 'queued') throw notQueuedConflict(handoff);
+  // The unique insert picks the one answer that wins. The handoff's state cannot pick it, because
+  // FerretDB v1 does not apply a conditional update atomically.
+  // NOTE: a crash between this insert and the update below leaves the handoff queued and
+  // unanswerable through the API.
+  try {
+    await HandoffAnswerModel.create({ handoffId: handoff._id, operator, answeredAt: now });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    throw conflict(
+      'handoff_state_conflict',
+      `Handoff ${id} was answered already by another operator: reload the queue`,
+    );
+  }
+  await HandoffModel.updateOne(
+    { _id: handoff._id },
     {
       $set: {
         state: 'answered',
@@ -235,12 +288,6 @@ export async function answerHandoff(
       },
     },
   );
-  if (answered.modifiedCount === 0) {
-    throw conflict(
-      'handoff_state_conflict',
-      `Handoff ${id} is ${handoff.state}, not queued: it was answered already`,
-    );
-  }
   logger.info({ handoffId: handoff._id, operator }, 'handoff answered');
 
   if (handoff.channel === 'official_account') {
@@ -249,26 +296,31 @@ export async function answerHandoff(
   return findHandoff(id);
 }
 
+/** Sends a handoff's answer as a customer-service message and returns why it failed, or null. */
+async function sendAnswerOnOfficialAccount(
+  handoff: Handoff,
+  send: OfficialAccountSender,
+): Promise<string | null> {
+  if (send === null) return 'the official account is not configured on this server';
+  try {
+    const result = await send(handoff.senderId, handoffAnswerText(handoff));
+    if (result.kind === 'sent') return null;
+    if (result.kind === 'outside_window') {
+      return `outside the customer-service window: ${result.reason}`;
+    }
+    return `WeChat rejected the message: errcode ${result.errcode}`;
+  } catch (failure) {
+    return `sending failed: ${failure instanceof Error ? failure.message : String(failure)}`;
+  }
+}
+
 async function deliverOnOfficialAccount(
   handoff: Handoff,
   now: Date,
   send: OfficialAccountSender,
   logger: Logger,
 ): Promise<void> {
-  let error: string | null;
-  if (send === null) {
-    error = 'the official account is not configured on this server';
-  } else {
-    try {
-      const result = await send(handoff.senderId, handoffAnswerText(handoff));
-      if (result.kind === 'sent') error = null;
-      else if (result.kind === 'outside_window')
-        error = `outside the customer-service window: ${result.reason}`;
-      else error = `WeChat rejected the message: errcode ${result.errcode}`;
-    } catch (failure) {
-      error = `sending failed: ${failure instanceof Error ? failure.message : String(failure)}`;
-    }
-  }
+  const error = await sendAnswerOnOfficialAccount(handoff, send);
   const change =
     error === null
       ? { state: 'delivered' as const, deliveredAt: now }
@@ -278,6 +330,69 @@ async function deliverOnOfficialAccount(
     { handoffId: handoff._id, state: change.state, deliveryError: error },
     'handoff answer delivery on the official account finished',
   );
+}
+
+/**
+ * True for an official-account answer that missed the learner and is sent again when the learner
+ * next writes, which reopens the customer-service window.
+ */
+export function isRedeliveryPending(
+  handoff: Pick<Handoff, 'channel' | 'state' | 'redeliveryAttempts'>,
+): boolean {
+  return (
+    handoff.channel === 'official_account' &&
+    handoff.state === 'delivery_failed' &&
+    // Handoffs stored before redelivery existed have no count.
+    (handoff.redeliveryAttempts ?? 0) < MAX_OFFICIAL_ACCOUNT_REDELIVERIES
+  );
+}
+
+/**
+ * Sends again the undelivered official-account answers of a follower who has just written or
+ * interacted, oldest answer first. Each try rests on a unique claim of (handoff, attempt), so of
+ * several concurrent messages of the follower only one sends each answer. An answer is tried at
+ * most MAX_OFFICIAL_ACCOUNT_REDELIVERIES times, and at most SERVICE_WINDOW_MESSAGES - 1 answers
+ * per message, which leaves the window one message for a late reply.
+ */
+export async function redeliverHandoffAnswers(
+  openid: string,
+  now: Date,
+  send: OfficialAccountSender,
+  logger: Logger,
+): Promise<void> {
+  const failed = await HandoffModel.find({
+    channel: 'official_account',
+    senderId: openid,
+    state: 'delivery_failed',
+  })
+    .sort({ answeredAt: 1, _id: 1 })
+    .lean<Handoff[]>();
+  const pending = failed.filter(isRedeliveryPending).slice(0, SERVICE_WINDOW_MESSAGES - 1);
+  for (const handoff of pending) {
+    const attempt = (handoff.redeliveryAttempts ?? 0) + 1;
+    try {
+      await HandoffRedeliveryModel.create({ handoffId: handoff._id, attempt, claimedAt: now });
+    } catch (error) {
+      // A concurrent message of the same follower claimed this attempt.
+      if (!isDuplicateKeyError(error)) throw error;
+      continue;
+    }
+    const error = await sendAnswerOnOfficialAccount(handoff, send);
+    const change =
+      error === null
+        ? {
+            state: 'delivered' as const,
+            deliveredAt: now,
+            deliveryError: null,
+            redeliveryAttempts: attempt,
+          }
+        : { deliveryError: error, redeliveryAttempts: attempt };
+    await HandoffModel.updateOne({ _id: handoff._id }, { $set: change });
+    logger.info(
+      { handoffId: handoff._id, attempt, delivered: error === null, deliveryError: error },
+      'handoff answer redelivery on the official account finished',
+    );
+  }
 }
 
 /** Lists answered bot handoffs whose answer the bot has not sent yet, oldest answer first. */
@@ -348,8 +463,10 @@ export type SaveToFaqRequest =
 
 /**
  * Saves an answered handoff into the FAQ: a new enabled entry whose question and answer default
- * to the handoff's, or the handoff's question as a paraphrase of an existing entry. Throws 409
- * `handoff_state_conflict` for a handoff that has no answer yet.
+ * to the handoff's, or the handoff's question as a paraphrase of an existing enabled entry. Throws
+ * 409 `handoff_state_conflict` for a handoff that has no answer yet or was saved already, and 409
+ * `faq_entry_disabled` for a paraphrase of a disabled entry. A save that fails leaves the handoff
+ * saveable.
  */
 export async function saveHandoffToFaq(id: string, request: SaveToFaqRequest): Promise<FaqEntry> {
   const handoff = await findHandoff(id);
@@ -367,19 +484,43 @@ export async function saveHandoffToFaq(id: string, request: SaveToFaqRequest): P
       `Handoff ${id} has a request for a person as its question: give the question to save`,
     );
   }
+  if (request.mode === 'paraphrase') {
+    // A disabled entry is never answered, so its new paraphrase would teach the bot nothing.
+    const entry = await getFaqEntry(request.entryCode);
+    if (!entry.enabled) {
+      throw conflict(
+        'faq_entry_disabled',
+        `FAQ entry ${entry.code} is disabled, so the bot does not answer with it: enable it ` +
+          `first (POST /api/admin/assistant/faq/${entry.code}/enable), then save again`,
+      );
+    }
+  }
+
+  // The unique mark lets one of several concurrent saves write to the FAQ.
   try {
     await HandoffFaqSaveModel.create({ handoffId: handoff._id, savedAt: new Date() });
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    throw conflict('handoff_state_conflict', `Handoff ${id} was already saved to the FAQ`);
+    throw conflict(
+      'handoff_state_conflict',
+      `Handoff ${id} was already saved to the FAQ, or another save of it is running`,
+    );
   }
-  if (request.mode === 'paraphrase') return addFaqParaphrase(request.entryCode, question);
-  return createFaqEntry({
-    code: request.code,
-    category: request.category,
-    standardQuestion: question,
-    paraphrases: [],
-    answer: request.answer ?? handoff.answer,
-    enabled: true,
-  });
+  const answer = handoff.answer;
+  try {
+    if (request.mode === 'paraphrase') return await addFaqParaphrase(request.entryCode, question);
+    return await createFaqEntry({
+      code: request.code,
+      category: request.category,
+      standardQuestion: question,
+      paraphrases: [],
+      answer: request.answer ?? answer,
+      enabled: true,
+    });
+  } catch (error) {
+    // Nothing was saved (an unknown entry, a taken code): the operator may save it again.
+    // NOTE: a crash before this delete leaves the handoff marked as saved.
+    await HandoffFaqSaveModel.deleteOne({ handoffId: handoff._id });
+    throw error;
+  }
 }

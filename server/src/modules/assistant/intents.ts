@@ -14,6 +14,7 @@ import { CourseCompletionModel } from '../learning/course-completion.model.js';
 import { AttemptResultModel } from '../quizzes/attempt-result.model.js';
 import { AttemptModel } from '../quizzes/attempt.model.js';
 import { QuizModel } from '../quizzes/quiz.model.js';
+import { toSimplified } from './chinese-script.js';
 
 /** Mini-program page of a course; the course id goes in the `id` query parameter. */
 export const COURSE_PAGE_PATH = 'packages/course/detail/index';
@@ -209,11 +210,13 @@ function personalIntent(question: string, compact: string): PersonalIntentKind |
 }
 
 /**
- * Returns the intent of a question, or null when the FAQ should answer it. Personal intents need
- * a key word that jieba segments as a word (学时, 必修, 考试…), so 学数学时 is not about hours. A
- * personal question about someone else is `others_records`, checked before the asker's own.
+ * Returns the intent of a question, or null when the FAQ should answer it. Traditional characters
+ * are converted to simplified ones first. Personal intents need a key word that jieba segments as
+ * a word (学时, 必修, 考试…), so 学数学时 is not about hours. A personal question about someone
+ * else is `others_records`, checked before the asker's own.
  */
-export function detectIntent(question: string): DetectedIntent | null {
+export function detectIntent(rawQuestion: string): DetectedIntent | null {
+  const question = toSimplified(rawQuestion);
   const compact = compactText(question);
   if (compact === '') return null;
 
@@ -225,6 +228,58 @@ export function detectIntent(question: string): DetectedIntent | null {
   if (others !== null) return others;
   const kind = personalIntent(question, compact);
   return kind === null ? null : { kind };
+}
+
+/** Kind of a small-talk message: thanks, an acknowledgement, a greeting or a goodbye. */
+export type SmallTalkKind = 'thanks' | 'acknowledgement' | 'greeting' | 'goodbye';
+
+export const SMALL_TALK_REPLIES: Record<SmallTalkKind, string> = {
+  thanks: '不客气！还有其他问题随时问我。',
+  acknowledgement: '好的。还有其他问题随时问我。',
+  greeting: '您好！我是企业学堂客服，请直接发送您的问题，例如"我今年还差多少学时"。',
+  goodbye: '再见，祝您学习愉快！',
+};
+
+// Small-talk phrases of each kind, in the order a message mixing kinds is classified: 好的谢谢 is
+// thanks, 你好在吗 a greeting. Each pattern matches one phrase at the start of the rest of the text.
+const SMALL_TALK_PHRASES: [SmallTalkKind, RegExp][] = [
+  ['thanks', /^(?:谢谢|多谢|感谢|谢了|谢啦|3q|thx|thanks|thankyou)(?:你|您|客服|老师)?/u],
+  ['goodbye', /^(?:再见|拜拜|拜|bye|晚安)/u],
+  ['greeting', /^(?:你好|您好|在吗|在不在|有人吗|哈喽|嗨|hello|hi|早上好|下午好|晚上好)(?:客服)?/u],
+  [
+    'acknowledgement',
+    /^(?:好的|好吧|好滴|好|嗯|哦|噢|收到|知道了|明白了?|了解了?|懂了|可以|行|ok|okay)/u,
+  ],
+];
+// Particles allowed between and after the phrases: 好的呀, 谢谢啦, 在吗亲.
+const SMALL_TALK_PARTICLE = /^(?:啦|了|呀|啊|哈|哦|噢|嗯|呢|哒|滴|亲|嘿)/u;
+
+/** Maximum length, in characters, of a small-talk message. */
+const MAX_SMALL_TALK_CHARS = 20;
+
+/**
+ * Returns the kind of a message that is only small talk (谢谢, 好的, 你好, 在吗, 再见), or null.
+ * The whole message must consist of such phrases and particles, so 你好，学时怎么算 is a question.
+ * Traditional characters count as simplified ones. Messages over MAX_SMALL_TALK_CHARS characters
+ * are never small talk.
+ */
+export function detectSmallTalk(text: string): SmallTalkKind | null {
+  if (text.length > MAX_SMALL_TALK_CHARS) return null;
+  let rest = compactText(toSimplified(text)).toLowerCase();
+  const kinds = new Set<SmallTalkKind>();
+  while (rest !== '') {
+    const found = SMALL_TALK_PHRASES.find(([, pattern]) => pattern.test(rest));
+    const particle = SMALL_TALK_PARTICLE.exec(rest)?.[0];
+    if (found) {
+      kinds.add(found[0]);
+      rest = rest.slice(found[1].exec(rest)?.[0].length ?? rest.length);
+    } else if (particle !== undefined) {
+      rest = rest.slice(particle.length);
+    } else {
+      return null;
+    }
+  }
+  return SMALL_TALK_PHRASES.map(([kind]) => kind).find((kind) => kinds.has(kind)) ?? null;
 }
 
 /** Formats hours with at most one decimal, as learners see them: 12, 12.5. */

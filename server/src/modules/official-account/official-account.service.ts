@@ -10,6 +10,7 @@ import { WechatApiError, WechatTransportError } from '../../wechat/api-client.js
 import { OfficialAccountClient } from '../../wechat/official-account-client.js';
 import { buildTextReply, type OfficialAccountInbound } from '../../wechat/official-account-xml.js';
 import { createOfficialAccountAnswerer } from '../assistant/conversation.service.js';
+import { redeliverHandoffAnswers } from '../assistant/handoff.service.js';
 import {
   recordInteraction,
   sendCustomerServiceText,
@@ -193,6 +194,17 @@ export class OfficialAccountService {
     );
   }
 
+  /**
+   * Starts sending again, in the background, the operators' answers that missed the follower's
+   * closed window, now that the follower has reopened it. The passive reply does not wait.
+   */
+  private redeliverHandoffAnswers(openid: string, logger: Logger): void {
+    const send = (to: string, text: string) => this.sendText(to, text);
+    void redeliverHandoffAnswers(openid, this.now(), send, logger).catch((error: unknown) => {
+      logger.error({ openid, err: error }, 'handoff answer redelivery failed');
+    });
+  }
+
   /** Waits for the stored reply of the first delivery; null when none arrives in time. */
   private async storedReply(dedupKey: string): Promise<string | null> {
     const deadline = Date.now() + this.duplicateWaitMs;
@@ -231,6 +243,7 @@ export class OfficialAccountService {
 
     if (inbound.msgType !== 'event' || WINDOW_EVENTS.has(inbound.event ?? '')) {
       await recordInteraction(openid, at);
+      this.redeliverHandoffAnswers(openid, logger);
     }
 
     if (inbound.event === 'unsubscribe') {
