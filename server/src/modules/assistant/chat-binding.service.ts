@@ -59,9 +59,27 @@ export function parseBindingCode(text: string): string | null {
 
 // Eight digits that are not part of a longer number: a code quoted in a longer message.
 const CODE_IN_TEXT = /(?<!\d)\d{8}(?!\d)/gu;
+// Digits split by spaces, dashes or dots (1234 5678, 1234-5678): a code typed in groups.
+const SPACED_DIGITS = /(?<!\d)\d(?:[\s.-]*\d){7,15}(?![\d])/gu;
+const DIGIT_SEPARATORS = /[\s.-]+/gu;
 
-/** Maximum number of codes looked up per group message, so many numbers in one cost little. */
-const MAX_CODES_PER_MESSAGE = 3;
+/**
+ * Maximum number of codes looked up per group message. Each lookup is one indexed read, and
+ * employee numbers are eight digits too, so a message may list several before the code.
+ */
+const MAX_CODES_PER_MESSAGE = 20;
+
+/** Returns the eight-digit numbers of a message, written whole or split by separators, in order. */
+export function codesInText(text: string): string[] {
+  const normalised = text.normalize('NFKC');
+  const codes = new Set<string>();
+  for (const match of normalised.matchAll(CODE_IN_TEXT)) codes.add(match[0]);
+  for (const match of normalised.matchAll(SPACED_DIGITS)) {
+    const digits = match[0].replace(DIGIT_SEPARATORS, '');
+    if (digits.length === 8) codes.add(digits);
+  }
+  return [...codes].slice(0, MAX_CODES_PER_MESSAGE);
+}
 
 /**
  * Revokes each live binding code quoted in a group chat message (我的绑定码是 12345678), looking
@@ -74,9 +92,7 @@ export async function revokeCodesInGroupMessage(
   now: Date,
   logger: Logger,
 ): Promise<boolean> {
-  const codes = [...text.normalize('NFKC').matchAll(CODE_IN_TEXT)]
-    .slice(0, MAX_CODES_PER_MESSAGE)
-    .map((match) => match[0]);
+  const codes = codesInText(text);
   let revoked = false;
   for (const code of codes) {
     if ((await revokeChatBindingCode(channel, senderId, code, now, logger)) === 'revoked') {
