@@ -196,9 +196,9 @@ describe('long messages', () => {
       expect(response.status).toBe(200);
       expect(response.body.kind).toBe('too_long');
       expect(response.body.reply).toBe(TOO_LONG_MESSAGE);
-      // With the quadratic person-request search, parsing each of these took 140 to 430 ms on a
-      // 2-core VM.
-      expect(elapsedMs).toBeLessThan(100);
+      // The length check comes before any parsing. The bound is loose, because a loaded CI
+      // machine slows the database too; handoff-request.test.ts checks the parser's growth.
+      expect(elapsedMs).toBeLessThan(1_000);
     }
   });
 
@@ -213,7 +213,7 @@ describe('long messages', () => {
 
     expect(kinds.filter((kind) => kind === 'too_long')).toHaveLength(QUESTIONS_PER_MINUTE);
     expect(kinds.filter((kind) => kind === 'rate_limited')).toHaveLength(10);
-    expect(elapsedMs).toBeLessThan(3_000);
+    expect(elapsedMs).toBeLessThan(15_000);
   });
 
   it('still finds a request for a person at the length limit', async () => {

@@ -26,7 +26,7 @@ const OPENID = 'oWebhookFollower000000000001';
 const ASSISTANT_REPLY = /人工/;
 
 let server: TestServer;
-/** How far the server clock is ahead of the real one, which the sandbox signs with. */
+/** Milliseconds by which the server clock is ahead of real time, which the sandbox signs with. */
 let clockOffsetMs = 0;
 
 beforeAll(async () => {

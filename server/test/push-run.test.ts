@@ -157,7 +157,7 @@ describe('weekly push channels', () => {
     await seedCourses(['编译原理']);
     const learners = await seedLearners(server, { count: 40, prefix, follows: () => true });
     const late = learners.at(-1)!;
-    // The sandbox answers slowly, so the opt-out lands while the first messages are on their way.
+    // The sandbox responds slowly, so the opt-out lands while the first messages are on their way.
     await sandboxPost(server, '/sandbox/push/faults', {
       endpoint: 'template_send',
       delayMs: 150,
@@ -297,7 +297,7 @@ describe('weekly push errors', () => {
 
     expect(report.counts.sent).toBe(6);
     expect(report.counts.sentByChannel).toEqual({ template: 0, subscription: 0, in_app: 6 });
-    // Only the first call reached WeChat; the data of earlier tests is cleared after each test.
+    // Only the first call reached WeChat. The data of earlier tests is cleared after each test.
     const attempts = await DeliveryAttemptModel.countDocuments({});
     expect(attempts).toBe(1);
     for (const learner of learners) {
@@ -619,7 +619,7 @@ describe('weekly push resume', () => {
     });
     const claimed = { runId: runDoc._id, week: '2026-W49', startedAt: now() };
     const options = { batchSize: 20, heartbeatIntervalMs: 50 };
-    // Four calls at a time of 50 ms each keep the first runner busy for well over a second.
+    // Four concurrent calls of 50 ms each keep the first runner busy for well over a second.
     const first = createTestRunner(server, now, { ...options, settings: { concurrency: 4 } });
     const second = createTestRunner(server, now, options);
 
@@ -637,7 +637,8 @@ describe('weekly push resume', () => {
     expect(secondReport).not.toBeNull();
     expect(await DeliveryModel.countDocuments()).toBe(120);
     expect(await DeliveryResultModel.countDocuments()).toBe(120);
-    // A subscription call whose response the second runner could not know ends unconfirmed.
+    // A subscription call that the first runner made ends unconfirmed, because the second runner
+    // cannot see its response.
     const results = await DeliveryResultModel.find().lean();
     expect(results.every((result) => ['sent', 'unconfirmed'].includes(result.state))).toBe(true);
     const messages = [

@@ -1,5 +1,5 @@
 // The learner's side of the weekly course push: recording the open of a pushed message's link,
-// asking for a subscription message and recording the learner's choice, and the link of an
+// requesting a subscription message and recording the learner's choice, and the link of an
 // in-app notice.
 import Taro from '@tarojs/taro';
 import type { PushNotice, SubscribeMessageChoice } from '@wxlearn/api-types';
@@ -30,7 +30,7 @@ export async function recordPushOpenOnce(api: Api, clickToken: string): Promise<
 }
 
 /**
- * `accepted`: the learner allowed one message. `declined`: the learner refused it.
+ * `accepted`: the learner allowed one message. `declined`: the learner rejected it.
  * `unavailable`: WeChat banned or filtered the template, or the call failed (the learner may
  * have turned subscription messages off in WeChat's settings). `unsupported`: this platform has
  * no subscription messages (H5).
@@ -43,7 +43,7 @@ export type RequestSubscribeMessage = (templateIds: string[]) => Promise<Record<
 export interface SubscribeOptions {
   /** Replaces Taro's `requestSubscribeMessage`, for tests. */
   requestSubscribeMessage?: RequestSubscribeMessage;
-  /** Calls of `POST /api/me/subscriptions` in all, the first one included. */
+  /** Maximum number of `POST /api/me/subscriptions` calls, the first one included. */
   maxAttempts?: number;
   /** Wait before a retry, in milliseconds. */
   retryDelayMs?: number;
@@ -134,10 +134,10 @@ export async function subscribeWeeklyMessage(
   }
   if (!CHOICES.includes(choice as SubscribeMessageChoice)) return 'unavailable';
 
-  const accepted = choice as SubscribeMessageChoice;
-  await sendSubscriptionChoices(api, newRequestId(), { [templateId]: accepted }, options);
-  if (accepted === 'accept') return 'accepted';
-  return accepted === 'reject' ? 'declined' : 'unavailable';
+  const learnerChoice = choice as SubscribeMessageChoice;
+  await sendSubscriptionChoices(api, newRequestId(), { [templateId]: learnerChoice }, options);
+  if (learnerChoice === 'accept') return 'accepted';
+  return learnerChoice === 'reject' ? 'declined' : 'unavailable';
 }
 
 /**

@@ -147,9 +147,9 @@ describe('subscribeWeeklyMessage', () => {
   });
 
   test('records an accepted template with a new requestId each time', async () => {
-    const asked: string[][] = [];
+    const requestedTemplateIds: string[][] = [];
     const requestSubscribeMessage = async (templateIds: string[]) => {
-      asked.push(templateIds);
+      requestedTemplateIds.push(templateIds);
       return { errMsg: 'requestSubscribeMessage:ok', [FAKE_SUBSCRIBE_TEMPLATE_ID]: 'accept' };
     };
 
@@ -162,14 +162,17 @@ describe('subscribeWeeklyMessage', () => {
 
     expect(first).toBe('accepted');
     expect(second).toBe('accepted');
-    expect(asked).toEqual([[FAKE_SUBSCRIBE_TEMPLATE_ID], [FAKE_SUBSCRIBE_TEMPLATE_ID]]);
+    expect(requestedTemplateIds).toEqual([
+      [FAKE_SUBSCRIBE_TEMPLATE_ID],
+      [FAKE_SUBSCRIBE_TEMPLATE_ID],
+    ]);
     expect(server.subscriptionGrants).toHaveLength(2);
     const [grantA, grantB] = server.subscriptionGrants;
     expect(grantA?.templateId).toBe(FAKE_SUBSCRIBE_TEMPLATE_ID);
     expect(grantA?.requestId).not.toBe(grantB?.requestId);
   });
 
-  test('sends a refusal and records no grant', async () => {
+  test('sends a rejection and records no grant', async () => {
     const outcome = await subscribeWeeklyMessage(api, FAKE_SUBSCRIBE_TEMPLATE_ID, {
       requestSubscribeMessage: async () => ({ [FAKE_SUBSCRIBE_TEMPLATE_ID]: 'reject' }),
     });

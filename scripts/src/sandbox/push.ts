@@ -14,7 +14,7 @@ import { wechatError, type WechatErrcode } from './wechat-errors.js';
 
 /**
  * Maximum length of a template keyword value, in characters. Since 4 May 2023 WeChat shows at most
- * 20 characters per keyword, drops colours, emoji, line breaks and the first and remark lines.
+ * 20 characters per keyword and drops colours, emoji, line breaks and the first and remark lines.
  */
 export const TEMPLATE_VALUE_MAX_CHARS = 20;
 /** WeChat sends one message per openid and client_msg_id within 10 minutes. */

@@ -54,9 +54,9 @@ export class MessageRateLimitedError extends Error {
 }
 
 /**
- * A failure that may pass: WeChat was busy (-1), could not be reached, timed out or responded with
- * something other than its JSON. `maybeDelivered` is false only when WeChat responded with an
- * errcode or the connection was refused, so the message surely was not sent.
+ * A transient failure that a retry may get past: WeChat was busy (-1), could not be reached, timed
+ * out or responded with something other than its JSON. `maybeDelivered` is false only when WeChat
+ * responded with an errcode or the connection was refused, so the message was certainly not sent.
  */
 export class MessageTransientError extends Error {
   constructor(

@@ -17,6 +17,12 @@ const assistantQuestionSchema = new Schema(
     learnerId: { type: Schema.Types.ObjectId, default: null },
     /** The chat sender id (openid or chat contact id) for the other channels; null otherwise. */
     senderId: { type: String, default: null },
+    /**
+     * The group chat the question was asked in, or null for a one-to-one chat and the
+     * mini-program. Rows logged before this field existed lack it, and the filter `roomId: null`
+     * matches them as one-to-one chats.
+     */
+    roomId: { type: String, default: null },
     /** The question as asked, cut to its first MAX_QUESTION_CHARS characters when too long. */
     question: { type: String, required: true },
     /** Normalised question that groups repeats in the report (`questionKey` in faq-text.ts). */
@@ -41,7 +47,10 @@ const assistantQuestionSchema = new Schema(
 );
 
 assistantQuestionSchema.index({ learnerId: 1, createdAt: -1 });
-assistantQuestionSchema.index({ channel: 1, senderId: 1, createdAt: -1 });
+// Reads of one conversation filter channel, sender and room by equality. FerretDB v1.24 pushes
+// equality on strings, numbers, ObjectIds, booleans and dates down to PostgreSQL, but not on null,
+// so a one-to-one chat's `roomId: null` is checked after the index has narrowed the rows by sender.
+assistantQuestionSchema.index({ channel: 1, senderId: 1, roomId: 1, createdAt: -1 });
 assistantQuestionSchema.index({ outcome: 1, createdAt: 1 });
 
 export type AssistantQuestion = InferSchemaType<typeof assistantQuestionSchema> & {

@@ -41,8 +41,8 @@ const rateLimiter = new SlidingWindowRateLimiter({
 
 /**
  * Who asks: a signed-in learner of the mini-program, or a sender on a chat channel with the
- * learner their chat identity is bound to (null or absent when unbound) and whether they wrote in
- * a group chat.
+ * learner their chat identity is bound to (null or absent when unbound) and the group chat they
+ * wrote in (null or absent for a one-to-one chat).
  */
 export type Asker =
   | { channel: 'mini_program'; learnerId: Types.ObjectId }
@@ -50,7 +50,7 @@ export type Asker =
       channel: AssistantChannel;
       senderId: string;
       learnerId?: Types.ObjectId | null;
-      inGroup?: boolean;
+      roomId?: string | null;
     };
 
 export interface AnswerResult {
@@ -119,21 +119,26 @@ function rateKey(asker: Asker): string {
     : `${asker.channel}:${asker.senderId}`;
 }
 
-function askerFilter(asker: Asker) {
+/**
+ * Returns the filter on the question log for one conversation of the asker: a chat sender's
+ * questions in one group chat, or in their one-to-one chat (`roomId: null`, which also matches
+ * rows logged before the room was recorded).
+ */
+export function conversationFilter(asker: Asker) {
   return asker.channel === 'mini_program'
     ? { channel: asker.channel, learnerId: asker.learnerId }
-    : { channel: asker.channel, senderId: asker.senderId };
+    : { channel: asker.channel, senderId: asker.senderId, roomId: asker.roomId ?? null };
 }
 
 /**
- * Marks the asker's latest question of the last PERSON_REQUEST_WINDOW_MS as followed by a
- * request for a person, so the report counts it as not helped. Returns false when there was no
- * such question. The webhook and the bot call it when a learner asks for a person some other
- * way than by message, such as a menu button.
+ * Marks the asker's latest question of the last PERSON_REQUEST_WINDOW_MS in the same conversation
+ * as followed by a request for a person, so the report counts it as not helped. Returns false when
+ * there was no such question. ask() calls it for a bare request, and the chat conversation calls
+ * it for a request that states its question (我要转人工，发票怎么开).
  */
 export async function markAskedForPerson(asker: Asker, now: Date): Promise<boolean> {
   const latest = await AssistantQuestionModel.findOne({
-    ...askerFilter(asker),
+    ...conversationFilter(asker),
     personRequest: false,
     createdAt: trusted({ $gte: new Date(now.getTime() - PERSON_REQUEST_WINDOW_MS) }),
   })
@@ -153,6 +158,7 @@ async function logQuestion(
     | 'channel'
     | 'learnerId'
     | 'senderId'
+    | 'roomId'
     | 'questionKey'
     | 'askedForPerson'
     | 'createdAt'
@@ -165,6 +171,7 @@ async function logQuestion(
       channel: asker.channel,
       learnerId: asker.channel === 'mini_program' ? asker.learnerId : null,
       senderId: asker.channel === 'mini_program' ? null : asker.senderId,
+      roomId: asker.channel === 'mini_program' ? null : (asker.roomId ?? null),
       questionKey: questionKey(fields.question),
       askedForPerson: false,
       createdAt: options.now,
@@ -231,7 +238,7 @@ export async function ask(
       intent,
       asker.channel === 'mini_program'
         ? { learnerId: asker.learnerId, inGroup: false }
-        : { learnerId: asker.learnerId ?? null, inGroup: asker.inGroup ?? false },
+        : { learnerId: asker.learnerId ?? null, inGroup: (asker.roomId ?? null) !== null },
       options.now,
     );
     await logQuestion(
@@ -300,17 +307,18 @@ export async function ask(
 
 /**
  * Answers a question that arrived on a chat channel (the official account's webhook or the bot)
- * from the sender with this id, under the same rules and rate limit as the mini-program. Personal
- * intents are answered for `learnerId`, the learner the sender is bound to, and refused in a group.
+ * from the sender with this id, in the group chat `roomId` or, when it is null or absent, in a
+ * one-to-one chat, under the same rules and rate limit as the mini-program. Personal intents are
+ * answered for `learnerId`, the learner the sender is bound to, and refused in a group.
  */
 export function askFromChannel(
   channel: AssistantChannel,
   senderId: string,
   question: string,
-  options: AskOptions & { learnerId?: Types.ObjectId | null; inGroup?: boolean },
+  options: AskOptions & { learnerId?: Types.ObjectId | null; roomId?: string | null },
 ): Promise<AssistantResult> {
-  const { learnerId = null, inGroup = false, ...askOptions } = options;
-  return ask({ channel, senderId, learnerId, inGroup }, question, askOptions);
+  const { learnerId = null, roomId = null, ...askOptions } = options;
+  return ask({ channel, senderId, learnerId, roomId }, question, askOptions);
 }
 
 /** One line of the unanswered-question report. */

@@ -358,7 +358,7 @@ export async function replyToChannelMessage(
     now: options.now,
     logger: options.logger,
     learnerId,
-    inGroup: message.roomId !== null,
+    roomId: message.roomId,
   });
   if (result.kind === 'rate_limited') return rateLimitedReply(message, result, options);
   if (result.kind === 'too_long') {
@@ -373,7 +373,10 @@ export async function replyToChannelMessage(
   };
   if (personRequest !== null && personRequest.question !== null) {
     // ask() logged the stated question as an ordinary one: the request marks it as not helped.
-    await markAskedForPerson({ channel: message.channel, senderId: message.senderId }, options.now);
+    await markAskedForPerson(
+      { channel: message.channel, senderId: message.senderId, roomId: message.roomId },
+      options.now,
+    );
     return handOver(asker, 'person_request', { stated: personRequest.question }, options);
   }
   if (personRequest !== null) {

@@ -13,7 +13,7 @@ import {
   type CustomerServiceResult,
 } from '../official-account/customer-service.js';
 import { AssistantQuestionModel, type AssistantQuestion } from './assistant-question.model.js';
-import { PERSON_REQUEST_WINDOW_MS } from './assistant.service.js';
+import { conversationFilter, PERSON_REQUEST_WINDOW_MS } from './assistant.service.js';
 import { addFaqParaphrase, createFaqEntry, getFaqEntry } from './faq-admin.service.js';
 import type { FaqEntry } from './faq-entry.model.js';
 import { getFaqSnapshot } from './faq-snapshot.js';
@@ -69,15 +69,13 @@ function openKeyOf(asker: HandoffAsker): string {
 }
 
 /**
- * Returns the asker's latest questions of the last PERSON_REQUEST_WINDOW_MS, newest first, leaving
- * out requests for a person.
- * NOTE: the question log has no room id, so these questions may come from another conversation
- * of the same sender (a private question in the context of a group handoff).
+ * Returns the asker's latest questions of the last PERSON_REQUEST_WINDOW_MS in the handoff's
+ * conversation, newest first, leaving out requests for a person. A question asked in another
+ * conversation of the same sender (privately, for a group handoff) is never included.
  */
 async function recentQuestions(asker: HandoffAsker, now: Date): Promise<AssistantQuestion[]> {
   return AssistantQuestionModel.find({
-    channel: asker.channel,
-    senderId: asker.senderId,
+    ...conversationFilter(asker),
     personRequest: false,
     createdAt: trusted({ $gte: new Date(now.getTime() - PERSON_REQUEST_WINDOW_MS), $lte: now }),
   })
@@ -105,13 +103,13 @@ async function exchangeOf(
 }
 
 /**
- * True when the asker's question before the latest one also got "don't know", within
- * REPEATED_DONT_KNOW_WINDOW_MS of now. Call it after the latest question was logged.
+ * True when the asker's latest question and the one before it in the same conversation both got
+ * "don't know", the earlier within REPEATED_DONT_KNOW_WINDOW_MS of now. Call it after the latest
+ * question was logged.
  */
 export async function followsDontKnow(asker: HandoffAsker, now: Date): Promise<boolean> {
   const [latest, previous] = await AssistantQuestionModel.find({
-    channel: asker.channel,
-    senderId: asker.senderId,
+    ...conversationFilter(asker),
     createdAt: trusted({ $lte: now }),
   })
     .sort({ createdAt: -1, _id: -1 })

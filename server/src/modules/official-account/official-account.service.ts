@@ -195,8 +195,8 @@ export class OfficialAccountService {
   }
 
   /**
-   * Starts sending again, in the background, the operators' answers that missed the follower's
-   * closed window, now that the follower has reopened it. The passive reply does not wait.
+   * Resends, in the background, the operators' handoff answers that missed the follower's closed
+   * service window, now that the follower has reopened it. The passive reply does not wait.
    */
   private redeliverHandoffAnswers(openid: string, logger: Logger): void {
     const send = (to: string, text: string) => this.sendText(to, text);

@@ -86,7 +86,7 @@ export interface OpenedMessage {
 }
 
 /**
- * Largest difference between a message's `timestamp` and the server clock, in seconds. It limits
+ * Maximum difference between a message's `timestamp` and the server clock, in seconds. It limits
  * how long a signed URL copied from a log can be replayed.
  */
 export const MAX_TIMESTAMP_SKEW_SECONDS = 300;
@@ -144,7 +144,7 @@ export function openMessage(
     if (!(error instanceof OfficialAccountCryptoError)) throw error;
     throw error.reason === 'app_id_mismatch'
       ? forbidden('The message is encrypted for another AppID')
-      : validationFailed(`Cannot decrypt the message: ${error.message}`);
+      : validationFailed(`Failed to decrypt the message: ${error.message}`);
   }
   return { inbound: parseXml(() => parseInboundMessage(xml)), encrypted };
 }
@@ -162,7 +162,7 @@ function parseXml<T>(parse: () => T): T {
       throw validationFailed(`Invalid message XML: ${error.message}`);
     }
     if (error instanceof Error) {
-      throw validationFailed(`Cannot parse the message XML: ${error.message}`);
+      throw validationFailed(`Failed to parse the message XML: ${error.message}`);
     }
     throw error;
   }

@@ -7,8 +7,8 @@ import { SubscriptionGrantModel, SubscriptionGrantUseModel } from './subscriptio
  * queries after reading the whole collection, so looking them up per batch of learners would read
  * each collection once per batch. Followers are not loaded: the run reads them as the source of
  * its first pass (runner.ts).
- * Opt-outs are read again during the run (refreshOptOuts), so a learner who opts out while it
- * sends is skipped within a refresh interval. A grant recorded after the start serves the next run.
+ * Opt-outs are read again during the run (refreshOptOuts), so a learner who opts out while the run
+ * sends is skipped within one refresh interval. A grant recorded after the start serves the next run.
  */
 export interface Audience {
   /** Learners who opted out, by learner id in hex. */

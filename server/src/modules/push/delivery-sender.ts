@@ -33,9 +33,9 @@ import type { TokenBucket } from './token-bucket.js';
 
 /** Marks a call whose attempt another runner inserted first. */
 const TAKEN = Symbol('taken');
-/** Marks a call not made because the channel's daily quota ran out while it waited. */
+/** Outcome of a call not made because the channel's daily quota ran out while it waited. */
 const QUOTA_SPENT = Symbol('quota spent');
-/** Marks a first call not made because the learner opted out while it waited. */
+/** Outcome of a first call not made because the learner opted out while it waited. */
 const OPTED_OUT = Symbol('opted out');
 
 export interface RetryPolicy {
@@ -408,7 +408,10 @@ export class DeliverySender {
       { openid: delivery.openid, following: true, followStateAt: trusted({ $lt: now }) },
       { $set: { following: false, unsubscribedAt: now, followStateAt: now } },
     );
-    this.options.logger.info({ deliveryId: delivery._id }, 'push found a follower who left');
+    this.options.logger.info(
+      { deliveryId: delivery._id },
+      'push recipient no longer follows the account',
+    );
   }
 
   private async markNotSent(attemptId: string, errcode: number | null): Promise<void> {

@@ -61,7 +61,7 @@ export const DeliveryModel = model<Delivery>('Delivery', deliverySchema);
 /**
  * One call to WeChat for a delivery, inserted before the call. Its unique `_id`
  * (`<deliveryId>:<n>`) lets one caller make call n, even when two server copies resume the same
- * batch. `notSent` is set when the call surely sent nothing: WeChat responded with an errcode, or
+ * batch. `notSent` is set when the call certainly sent nothing: WeChat responded with an errcode, or
  * the connection was refused. A last attempt without it may have delivered the message.
  */
 const deliveryAttemptSchema = new Schema(

@@ -16,10 +16,11 @@ export interface LearnerPicks {
 }
 
 /**
- * Courses picked for learners. The push requests the picks of one batch of learners at a time and sends no
- * message to a learner without picks. The scheduled push uses the recommendations module's
- * source (RecommendationBatch.lazyPickSource); PopularCoursePicks is the light source that the
- * push tests and the send-rate benchmark use, so they measure sending rather than the model.
+ * Source of the courses picked for learners. The push requests the picks of one batch of learners
+ * at a time and sends no message to a learner without picks. The scheduled push uses the
+ * recommendations module's source (RecommendationBatch.lazyPickSource). PopularCoursePicks is the
+ * light source that the push tests and the send-rate benchmark use, so they measure sending rather
+ * than the model.
  */
 export interface PickSource {
   /** Loads what the source needs before the first batch, if anything; the run awaits it. */

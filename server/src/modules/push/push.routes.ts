@@ -68,7 +68,8 @@ export function createPushRouter(deps: AppDeps): Router {
     ctx.body = body;
   });
 
-  // Opened from a message's link, by the mini-program that is signed in as some learner.
+  // Records the open of a pushed message's link. The mini-program calls it as whichever learner is
+  // signed in, who may not be the recipient when the link was forwarded.
   router.get('/push/open', learner, async (ctx) => {
     const { t } = parseInput(openQuery, ctx.query, 'push link');
     const opened = await recordOpen(t, ctx.state.learnerId, now());

@@ -27,10 +27,11 @@ export const MAX_GRANTS_PER_WINDOW = 10;
 export const GRANT_WINDOW_MS = 7 * 24 * 3_600_000;
 
 /**
- * Records the grant of the push's subscription template (`templateId`) if the learner accepted it;
- * other templates in the result are not ours to use and are ignored. A retry with the same requestId
- * records nothing new, because (learnerId, templateId, requestId) is unique. The push sends one
- * message a week, so more than MAX_GRANTS_PER_WINDOW grants in a week are rejected with 429.
+ * Records the grant of the push's subscription template (`templateId`) if the learner accepted it.
+ * Choices for other templates in the result are ignored, because the push sends only with its own.
+ * A retry with the same requestId records nothing new, because (learnerId, templateId, requestId)
+ * is unique. The push sends one message a week, so more than MAX_GRANTS_PER_WINDOW grants in a
+ * week are rejected with 429.
  */
 export async function recordSubscriptionGrants(
   learnerId: Types.ObjectId,
@@ -80,7 +81,7 @@ export async function setPushOptOut(
   try {
     await PushOptOutModel.create({ learnerId, optedOutAt: now });
   } catch (error) {
-    // Opted out already, so the first time is kept.
+    // A duplicate key means the learner already opted out, so the first opt-out time is kept.
     if (!isDuplicateKeyError(error)) throw error;
   }
   return true;

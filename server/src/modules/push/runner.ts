@@ -61,7 +61,7 @@ export interface PushRunnerOptions {
   /** Interval of the run's heartbeat; keep it well under the scheduler's lease. */
   heartbeatIntervalMs?: number;
   progressLogIntervalMs?: number;
-  /** How often the run reads the opt-outs again. */
+  /** Interval in ms at which the run reloads the opt-outs. */
   optOutRefreshMs?: number;
   retry?: RetryPolicy;
   rateLimit?: RateLimitPolicy;
@@ -98,7 +98,7 @@ export const DEFAULT_RATE_LIMIT: RateLimitPolicy = {
 };
 /** WeChat keeps a client_msg_id for 10 minutes; 8 leaves a margin for clock differences. */
 export const DEFAULT_RESEND_WINDOW_MS = 8 * 60_000;
-/** How often a run reads the opt-outs again; the opt-out collection is small. */
+/** Default interval in ms at which a run reloads the opt-outs. The opt-out collection is small. */
 export const DEFAULT_OPT_OUT_REFRESH_MS = 30_000;
 
 /** A learner to plan a delivery for, from the follower pass or the learner pass. */
@@ -494,7 +494,7 @@ export class PushRunner {
     };
     const fields = { counts, openBatches, durationMs, host: os.hostname() };
     // Failures such as a wrong template id (40037) fail every message of a channel, so any
-    // failure is a warning for the operator, who sees the reasons in the counts.
+    // failure is logged as a warning. The counts give the operator the reasons.
     if (Object.keys(counts.failed).length > 0) log.warn(fields, 'push run completed with failures');
     else log.info(fields, 'push run completed');
     return report;
