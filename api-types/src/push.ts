@@ -70,6 +70,8 @@ export interface PushRunView {
     deliveries: number;
     sent: number;
     sentByChannel: Record<'template' | 'subscription' | 'in_app', number>;
+    /** Sent on a later channel than planned, by reason, such as `daily_quota`. */
+    fellBack: Record<string, number>;
     /** Skipped deliveries by reason, such as `opted_out`. */
     skipped: Record<string, number>;
     /** Failed deliveries by reason, such as `subscription_refused`. */

@@ -62,6 +62,7 @@ describe('GET /api/admin/push/runs', () => {
     expect(run?.state).toBe('completed');
     expect(run?.counts?.sent).toBe(4);
     expect(run?.counts?.sentByChannel).toEqual({ template: 3, subscription: 0, in_app: 1 });
+    expect(run?.counts?.fellBack).toEqual({});
     expect(run?.counts?.skipped).toEqual({ opted_out: 1 });
     expect(run?.durationMs).toBeGreaterThanOrEqual(0);
     expect(run?.opens).toBe(1);

@@ -297,6 +297,7 @@ describe('weekly push errors', () => {
 
     expect(report.counts.sent).toBe(6);
     expect(report.counts.sentByChannel).toEqual({ template: 0, subscription: 0, in_app: 6 });
+    expect(report.counts.fellBack).toEqual({ daily_quota: 6 });
     // Only the first call reached WeChat. The data of earlier tests is cleared after each test.
     const attempts = await DeliveryAttemptModel.countDocuments({});
     expect(attempts).toBe(1);

@@ -99,7 +99,7 @@ export const DEFAULT_RATE_LIMIT: RateLimitPolicy = {
 /** WeChat keeps a client_msg_id for 10 minutes; 8 leaves a margin for clock differences. */
 export const DEFAULT_RESEND_WINDOW_MS = 8 * 60_000;
 /** Default interval in ms at which a run reloads the opt-outs. The opt-out collection is small. */
-export const DEFAULT_OPT_OUT_REFRESH_MS = 30_000;
+export const DEFAULT_OPT_OUT_REFRESH_MS = 10_000;
 
 /** A learner to plan a delivery for, from the follower pass or the learner pass. */
 interface SourceRow {
@@ -495,8 +495,11 @@ export class PushRunner {
     const fields = { counts, openBatches, durationMs, host: os.hostname() };
     // Failures such as a wrong template id (40037) fail every message of a channel, so any
     // failure is logged as a warning. The counts give the operator the reasons.
-    if (Object.keys(counts.failed).length > 0) log.warn(fields, 'push run completed with failures');
-    else log.info(fields, 'push run completed');
+    if (Object.keys(counts.failed).length > 0 || Object.keys(counts.fellBack).length > 0) {
+      log.warn(fields, 'push run completed with failures or fallbacks');
+    } else {
+      log.info(fields, 'push run completed');
+    }
     return report;
   }
 }
