@@ -231,6 +231,8 @@ describe('small talk', () => {
     ['你好', SMALL_TALK_REPLIES.greeting],
     ['在吗', SMALL_TALK_REPLIES.greeting],
     ['好的，谢谢！', SMALL_TALK_REPLIES.thanks],
+    ['不对', SMALL_TALK_REPLIES.correction],
+    ['不是这个啊', SMALL_TALK_REPLIES.correction],
   ];
 
   it.each(cases)('replies to %s', async (text, expected) => {

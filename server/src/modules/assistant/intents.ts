@@ -230,10 +230,14 @@ export function detectIntent(rawQuestion: string): DetectedIntent | null {
   return kind === null ? null : { kind };
 }
 
-/** Kind of a small-talk message: thanks, an acknowledgement, a greeting or a goodbye. */
-export type SmallTalkKind = 'thanks' | 'acknowledgement' | 'greeting' | 'goodbye';
+/**
+ * Kind of a small-talk message: a correction of the last answer, thanks, an acknowledgement, a
+ * greeting or a goodbye.
+ */
+export type SmallTalkKind = 'correction' | 'thanks' | 'acknowledgement' | 'greeting' | 'goodbye';
 
 export const SMALL_TALK_REPLIES: Record<SmallTalkKind, string> = {
+  correction: '抱歉没有答对。请换个说法再问一次，或发送“转人工”由客服为您解答。',
   thanks: '不客气！还有其他问题随时问我。',
   acknowledgement: '好的。还有其他问题随时问我。',
   greeting: '您好！我是企业学堂客服，请直接发送您的问题，例如"我今年还差多少学时"。',
@@ -243,6 +247,7 @@ export const SMALL_TALK_REPLIES: Record<SmallTalkKind, string> = {
 // Small-talk phrases of each kind, in the order a message mixing kinds is classified: 好的谢谢 is
 // thanks, 你好在吗 a greeting. Each pattern matches one phrase at the start of the rest of the text.
 const SMALL_TALK_PHRASES: [SmallTalkKind, RegExp][] = [
+  ['correction', /^(?:不对|不是这个|不是这样|不是|错了|答非所问|没用|没有用|没帮助)/u],
   ['thanks', /^(?:谢谢|多谢|感谢|谢了|谢啦|3q|thx|thanks|thankyou)(?:你|您|客服|老师)?/u],
   ['goodbye', /^(?:再见|拜拜|拜|bye|晚安)/u],
   ['greeting', /^(?:你好|您好|在吗|在不在|有人吗|哈喽|嗨|hello|hi|早上好|下午好|晚上好)(?:客服)?/u],
