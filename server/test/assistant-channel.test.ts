@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type {
   ApiErrorBody,
@@ -12,11 +11,9 @@ import type {
   IntentReply,
   UnansweredQuestionListResponse,
 } from '@wxlearn/api-types';
-import { importFaqFile } from '@wxlearn/scripts/import/faq.js';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { AdminGrantModel } from '../src/modules/admin/admin-grant.model.js';
 import { AssistantQuestionModel } from '../src/modules/assistant/assistant-question.model.js';
 import {
   QUESTIONS_PER_MINUTE,
@@ -42,13 +39,16 @@ import { CourseCompletionModel } from '../src/modules/learning/course-completion
 import { AttemptResultModel } from '../src/modules/quizzes/attempt-result.model.js';
 import { AttemptModel } from '../src/modules/quizzes/attempt.model.js';
 import { QuizModel } from '../src/modules/quizzes/quiz.model.js';
+import {
+  bindEmployee,
+  postChannelAsk,
+  seedOperator,
+  startAssistantTestServer,
+} from './assistant-support.js';
 import { createEmployee, createOrgPath } from './builders.js';
-import { startTestServer, type TestServer } from './harness.js';
+import type { TestServer } from './harness.js';
 
 const BOT_TOKEN = 'bot-service-token-0123456789abcdef-test';
-const PLATFORM_FAQ = fileURLToPath(
-  new URL('../../scripts/data/faq/platform-faq.json', import.meta.url),
-);
 
 let server: TestServer;
 /** Server clock in epoch ms; each test starts 11 minutes after the previous one. */
@@ -87,13 +87,8 @@ async function seedLearner(
     hours: values.hours,
     importedFrom: `legacy.csv:${employeeNo}`,
   });
-  const token = await server.loginAs(`channel-${employeeNo}`);
-  const bind = await server.request<{ id: string }>('POST', '/api/me/binding', {
-    token,
-    body: { employeeNo, name },
-  });
-  if (bind.status !== 200) throw new Error(`binding failed: ${JSON.stringify(bind.body)}`);
-  const learnerId = new Types.ObjectId(bind.body.id);
+  const bound = await bindEmployee(server, `channel-${employeeNo}`, employeeNo, name);
+  const learnerId = new Types.ObjectId(bound.learnerId);
 
   const course = (title: string) =>
     CourseModel.create({
@@ -154,33 +149,18 @@ async function seedLearner(
     passed: values.passed,
     questions: [],
   });
-  return { token, learnerId: bind.body.id, requiredTitle, doneTitle, quizTitle };
+  return { ...bound, requiredTitle, doneTitle, quizTitle };
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ BOT_SERVICE_TOKEN: BOT_TOKEN });
-  server.deps.now = () => new Date(clockMs);
-  const report = await importFaqFile(PLATFORM_FAQ);
-  if (report.problems.length > 0)
-    throw new Error(`FAQ import failed: ${report.problems[0]?.reason}`);
+  server = await startAssistantTestServer({ botToken: BOT_TOKEN, now: () => new Date(clockMs) });
 
   const city = await createOrgPath('chat');
   await setRequirement({ orgUnitCode: 'Pchat', year: 2025, requiredHours: 10 });
   alice = await seedLearner('艾丽', 'CH001', city, { hours: 3.5, score: 8, passed: true });
   bob = await seedLearner('鲍勃', 'CH002', city, { hours: 7, score: 4, passed: false });
 
-  await createEmployee('OP001', '欧运营', city);
-  operatorToken = await server.loginAs('channel-operator');
-  await server.request('POST', '/api/me/binding', {
-    token: operatorToken,
-    body: { employeeNo: 'OP001', name: '欧运营' },
-  });
-  await AdminGrantModel.create({
-    employeeNo: 'OP001',
-    orgUnitCode: 'HQ',
-    role: 'operator',
-    createdAt: new Date(clockMs),
-  });
+  operatorToken = await seedOperator(server, 'channel-operator', 'OP001', '欧运营', city);
 });
 
 afterAll(async () => {
@@ -197,15 +177,12 @@ function channelAsk(
   extra: { roomId?: string; messageId?: string; token?: string } = {},
 ) {
   messageCount++;
-  return server.request<ChannelAskResponse>('POST', '/api/assistant/channel-ask', {
-    token: extra.token ?? BOT_TOKEN,
-    body: {
-      channel: 'wechaty',
-      senderId,
-      messageId: extra.messageId ?? `msg-${messageCount}`,
-      text,
-      ...(extra.roomId === undefined ? {} : { roomId: extra.roomId }),
-    },
+  const messageId = extra.messageId ?? `msg-${messageCount}`;
+  return postChannelAsk(server, extra.token ?? BOT_TOKEN, {
+    senderId,
+    messageId,
+    text,
+    roomId: extra.roomId,
   });
 }
 

@@ -1,15 +1,8 @@
 // Chat channel cases over real HTTP: binding codes seen in a group, long messages, small talk,
 // traditional characters, and admin routes for entry codes that the FAQ importer creates.
-import { fileURLToPath } from 'node:url';
-import type {
-  ApiErrorBody,
-  ChannelAskResponse,
-  ChatBindingCodeResponse,
-  FaqEntryView,
-} from '@wxlearn/api-types';
-import { importFaqFile, workbookEntryCode } from '@wxlearn/scripts/import/faq.js';
+import type { ApiErrorBody, ChatBindingCodeResponse, FaqEntryView } from '@wxlearn/api-types';
+import { workbookEntryCode } from '@wxlearn/scripts/import/faq.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AdminGrantModel } from '../src/modules/admin/admin-grant.model.js';
 import { AssistantQuestionModel } from '../src/modules/assistant/assistant-question.model.js';
 import {
   MAX_QUESTION_CHARS,
@@ -22,13 +15,16 @@ import { HandoffModel } from '../src/modules/assistant/handoff.model.js';
 import { SMALL_TALK_REPLIES, UNBOUND_SENDER_TEXT } from '../src/modules/assistant/intents.js';
 import { LegacyRecordModel } from '../src/modules/hours/legacy-record.model.js';
 import { setRequirement } from '../src/modules/hours/requirements.js';
+import {
+  bindEmployee,
+  postChannelAsk,
+  seedOperator,
+  startAssistantTestServer,
+} from './assistant-support.js';
 import { createEmployee, createOrgPath } from './builders.js';
-import { startTestServer, type TestServer } from './harness.js';
+import type { TestServer } from './harness.js';
 
 const BOT_TOKEN = 'bot-service-token-chat-fixes-0123456789';
-const PLATFORM_FAQ = fileURLToPath(
-  new URL('../../scripts/data/faq/platform-faq.json', import.meta.url),
-);
 
 let server: TestServer;
 /** Server clock in epoch ms; each test starts 11 minutes after the previous one. */
@@ -38,11 +34,7 @@ let learnerToken: string;
 let operatorToken: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ BOT_SERVICE_TOKEN: BOT_TOKEN });
-  server.deps.now = () => new Date(clockMs);
-  const report = await importFaqFile(PLATFORM_FAQ);
-  if (report.problems.length > 0)
-    throw new Error(`FAQ import failed: ${report.problems[0]?.reason}`);
+  server = await startAssistantTestServer({ botToken: BOT_TOKEN, now: () => new Date(clockMs) });
 
   const city = await createOrgPath('fix');
   await setRequirement({ orgUnitCode: 'Pfix', year: 2025, requiredHours: 10 });
@@ -57,25 +49,10 @@ beforeAll(async () => {
     hours: 3.5,
     importedFrom: 'legacy.csv:FX001',
   });
-  learnerToken = await server.loginAs('fixes-FX001');
-  const bound = await server.request('POST', '/api/me/binding', {
-    token: learnerToken,
-    body: { employeeNo: 'FX001', name: '范学员' },
-  });
-  if (bound.status !== 200) throw new Error(`binding failed: ${bound.text}`);
+  const learner = await bindEmployee(server, 'fixes-FX001', 'FX001', '范学员');
+  learnerToken = learner.token;
 
-  await createEmployee('FXOP1', '冯运营', city);
-  operatorToken = await server.loginAs('fixes-operator');
-  await server.request('POST', '/api/me/binding', {
-    token: operatorToken,
-    body: { employeeNo: 'FXOP1', name: '冯运营' },
-  });
-  await AdminGrantModel.create({
-    employeeNo: 'FXOP1',
-    orgUnitCode: 'HQ',
-    role: 'operator',
-    createdAt: new Date(clockMs),
-  });
+  operatorToken = await seedOperator(server, 'fixes-operator', 'FXOP1', '冯运营', city);
 });
 
 afterAll(async () => {
@@ -88,16 +65,8 @@ beforeEach(() => {
 
 function channelAsk(senderId: string, text: string, roomId?: string) {
   messageCount++;
-  return server.request<ChannelAskResponse>('POST', '/api/assistant/channel-ask', {
-    token: BOT_TOKEN,
-    body: {
-      channel: 'wechaty',
-      senderId,
-      messageId: `fix-msg-${messageCount}`,
-      text,
-      ...(roomId === undefined ? {} : { roomId }),
-    },
-  });
+  const messageId = `fix-msg-${messageCount}`;
+  return postChannelAsk(server, BOT_TOKEN, { senderId, messageId, text, roomId });
 }
 
 async function newBindingCode(): Promise<string> {

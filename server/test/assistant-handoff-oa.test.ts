@@ -2,10 +2,10 @@
 // operator sees them, and they are sent once when the learner writes again.
 import type { ApiErrorBody, HandoffListResponse, HandoffView } from '@wxlearn/api-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminGrantModel } from '../src/modules/admin/admin-grant.model.js';
 import { HandoffModel, type Handoff } from '../src/modules/assistant/handoff.model.js';
 import { SERVICE_WINDOW_MS } from '../src/modules/official-account/customer-service.js';
-import { createEmployee, createOrgPath } from './builders.js';
+import { seedOperator } from './assistant-support.js';
+import { createOrgPath } from './builders.js';
 import { startTestServer, type TestServer } from './harness.js';
 import {
   OFFICIAL_ACCOUNT_OVERRIDES,
@@ -28,18 +28,7 @@ beforeAll(async () => {
   await configureWebhook(server);
 
   const unit = await createOrgPath('oa-handoff');
-  await createEmployee('OP101', '欧运营', unit);
-  operatorToken = await server.loginAs('oa-handoff-operator');
-  await server.request('POST', '/api/me/binding', {
-    token: operatorToken,
-    body: { employeeNo: 'OP101', name: '欧运营' },
-  });
-  await AdminGrantModel.create({
-    employeeNo: 'OP101',
-    orgUnitCode: 'HQ',
-    role: 'operator',
-    createdAt: new Date(),
-  });
+  operatorToken = await seedOperator(server, 'oa-handoff-operator', 'OP101', '欧运营', unit);
 });
 
 afterAll(async () => {

@@ -9,15 +9,13 @@ import { FaqEntryModel } from '../src/modules/assistant/faq-entry.model.js';
 import { FAQ_REVISION_ID, FaqRevisionModel } from '../src/modules/assistant/faq-revision.model.js';
 import { FaqSynonymModel } from '../src/modules/assistant/faq-synonym.model.js';
 import { FAQ_TOKENS_VERSION } from '../src/modules/assistant/faq-text.js';
+import { PLATFORM_FAQ } from './assistant-support.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 const dataDir =
   process.env.DATA_DIR ?? fileURLToPath(new URL('../../../shared/data', import.meta.url));
 const BEFAQ_WORKBOOK = path.join(dataDir, 'befaq-faq-zh', '线上用户反馈回复.xlsx');
 const BEFAQ_JSONL = path.join(dataDir, 'befaq-faq-zh', 'faq.jsonl');
-const PLATFORM_FAQ = fileURLToPath(
-  new URL('../../scripts/data/faq/platform-faq.json', import.meta.url),
-);
 
 let server: TestServer;
 let dir: string;

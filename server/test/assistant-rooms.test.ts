@@ -1,21 +1,16 @@
 // A chat sender's one-to-one chat and each group chat are separate conversations: the context and
 // question of a handoff, and the run of "don't know" replies that opens one, come from the
 // conversation of the message only.
-import { fileURLToPath } from 'node:url';
 import type { ChannelAskResponse, ChannelOutboxResponse, HandoffView } from '@wxlearn/api-types';
-import { importFaqFile } from '@wxlearn/scripts/import/faq.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AdminGrantModel } from '../src/modules/admin/admin-grant.model.js';
 import { AssistantQuestionModel } from '../src/modules/assistant/assistant-question.model.js';
 import { questionKey } from '../src/modules/assistant/faq-text.js';
 import { HandoffModel } from '../src/modules/assistant/handoff.model.js';
-import { createEmployee, createOrgPath } from './builders.js';
-import { startTestServer, type TestServer } from './harness.js';
+import { postChannelAsk, seedOperator, startAssistantTestServer } from './assistant-support.js';
+import { createOrgPath } from './builders.js';
+import type { TestServer } from './harness.js';
 
 const BOT_TOKEN = 'bot-service-token-rooms-0123456789abcdef';
-const PLATFORM_FAQ = fileURLToPath(
-  new URL('../../scripts/data/faq/platform-faq.json', import.meta.url),
-);
 /** Questions that match no entry of the platform FAQ, so each gets "don't know". */
 const CANTEEN = '食堂今天吃什么';
 const PARKING = '停车场在哪';
@@ -28,27 +23,10 @@ let messageCount = 0;
 let operatorToken: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ BOT_SERVICE_TOKEN: BOT_TOKEN });
-  server.deps.now = () => new Date(clockMs);
-  const report = await importFaqFile(PLATFORM_FAQ);
-  if (report.problems.length > 0) {
-    throw new Error(`FAQ import failed: ${report.problems[0]?.reason}`);
-  }
+  server = await startAssistantTestServer({ botToken: BOT_TOKEN, now: () => new Date(clockMs) });
 
   const city = await createOrgPath('rooms');
-  await createEmployee('OPR01', '欧运营', city);
-  operatorToken = await server.loginAs('rooms-operator');
-  const bind = await server.request('POST', '/api/me/binding', {
-    token: operatorToken,
-    body: { employeeNo: 'OPR01', name: '欧运营' },
-  });
-  if (bind.status !== 200) throw new Error(`operator binding failed: ${bind.text}`);
-  await AdminGrantModel.create({
-    employeeNo: 'OPR01',
-    orgUnitCode: 'HQ',
-    role: 'operator',
-    createdAt: new Date(clockMs),
-  });
+  operatorToken = await seedOperator(server, 'rooms-operator', 'OPR01', '欧运营', city);
 });
 
 afterAll(async () => {
@@ -63,16 +41,8 @@ beforeEach(() => {
 function channelAsk(senderId: string, text: string, roomId?: string) {
   messageCount++;
   clockMs += 1000;
-  return server.request<ChannelAskResponse>('POST', '/api/assistant/channel-ask', {
-    token: BOT_TOKEN,
-    body: {
-      channel: 'wechaty',
-      senderId,
-      messageId: `rooms-msg-${messageCount}`,
-      text,
-      ...(roomId === undefined ? {} : { roomId }),
-    },
-  });
+  const messageId = `rooms-msg-${messageCount}`;
+  return postChannelAsk(server, BOT_TOKEN, { senderId, messageId, text, roomId });
 }
 
 async function handoffOf(response: { body: ChannelAskResponse }) {

@@ -1,6 +1,4 @@
-import { fileURLToPath } from 'node:url';
 import type { AnswerReply, ApiErrorBody, AskResponse } from '@wxlearn/api-types';
-import { importFaqFile } from '@wxlearn/scripts/import/faq.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssistantQuestionModel } from '../src/modules/assistant/assistant-question.model.js';
 import { replyText } from '../src/modules/assistant/assistant.presenter.js';
@@ -16,11 +14,8 @@ import {
 import { FaqEntryModel } from '../src/modules/assistant/faq-entry.model.js';
 import { DEFAULT_FAQ_SCORING } from '../src/modules/assistant/faq-index.js';
 import { FaqSynonymModel } from '../src/modules/assistant/faq-synonym.model.js';
-import { startTestServer, type TestServer } from './harness.js';
-
-const PLATFORM_FAQ = fileURLToPath(
-  new URL('../../scripts/data/faq/platform-faq.json', import.meta.url),
-);
+import { startAssistantTestServer } from './assistant-support.js';
+import type { TestServer } from './harness.js';
 
 let server: TestServer;
 /** Server clock in epoch ms, read by every request. */
@@ -28,11 +23,7 @@ let clockMs = Date.parse('2025-03-03T01:00:00Z');
 let learnerCount = 0;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  server.deps.now = () => new Date(clockMs);
-  const report = await importFaqFile(PLATFORM_FAQ);
-  if (report.problems.length > 0)
-    throw new Error(`FAQ import failed: ${report.problems[0]?.reason}`);
+  server = await startAssistantTestServer({ now: () => new Date(clockMs) });
 });
 
 afterAll(async () => {
