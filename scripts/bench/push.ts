@@ -2,19 +2,29 @@
 // a WeChat sandbox in a child process, and seeds generated learners, followers of the official
 // account for a share of them and subscription grants for another share. A fresh child process
 // then runs one weekly push through the scheduler, as a server copy would. The report gives
-// messages per second and that process's peak resident set size, sampled every 100 ms. The run
-// fails with exit code 1 unless every learner got exactly one message. Writes nothing outside its
-// throwaway database.
+// messages per second and that process's peak resident set size, sampled every 100 ms and read
+// from the kernel's high-water mark. The run fails with exit code 1 unless every learner got
+// exactly one message. Writes nothing outside its throwaway database.
 //
 //   node --import tsx scripts/bench/push.ts [--learners 600000] [--follower-share 0.7]
 //     [--grant-share 0.1] [--rate 5000] [--concurrency 100] [--latency-ms 0]
 //     [--batch-size 500] [--batches-in-flight 4] [--max-old-space-mb N] [--cpu-profile-dir DIR]
+//     [--picks popular|recommender] [--courses 7000] [--data ../shared/data]
 //
 // --max-old-space-mb runs the push process with that V8 old-space limit; without it, Node's
 // default applies. --cpu-profile-dir writes a V8 CPU profile of the push process into DIR.
+//
+// --picks popular (the default) seeds bare learners and five courses and picks with
+// PopularCoursePicks, so the run measures sending. --picks recommender seeds the generated
+// organisation of scripts/bench/recommendations.ts: org units, employees, bindings, --courses
+// courses from the catalog under --data, enrolments and completions. It picks with
+// RecommendationBatch.lazyPickSource, as the scheduled push does, so the push process builds the
+// recommendation model before it sends. The report gives the build time apart from sending.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Types } from 'mongoose';
@@ -30,20 +40,25 @@ import '@wxlearn/server/jobs/claim.model.js';
 import { LearnerModel } from '@wxlearn/server/modules/learners/learner.model.js';
 import { FollowerModel } from '@wxlearn/server/modules/official-account/follower.model.js';
 import '@wxlearn/server/modules/push/models.js';
-import { PopularCoursePicks } from '@wxlearn/server/modules/push/picks.js';
+import { PopularCoursePicks, type PickSource } from '@wxlearn/server/modules/push/picks.js';
 import { PushRunner, type PushRunReport } from '@wxlearn/server/modules/push/runner.js';
 import { PushScheduler } from '@wxlearn/server/modules/push/scheduler.js';
 import { SubscriptionGrantModel } from '@wxlearn/server/modules/push/subscription-grant.model.js';
 import { AccessTokenStore } from '@wxlearn/server/wechat/access-token-store.js';
 import { WechatClient } from '@wxlearn/server/wechat/api-client.js';
+import { RecommendationBatch } from '@wxlearn/server/modules/recommendations/batch.js';
+import '@wxlearn/server/modules/catalog/catalog-revision.model.js';
+import '@wxlearn/server/modules/org/org-unit.model.js';
 import {
   PushMessageClient,
   type SubscribeMessage,
   type TemplateMessage,
 } from '@wxlearn/server/wechat/push-messages.js';
 import { startLocalDatabase } from '../src/db/local-database.js';
+import { repoRoot } from '../src/db/paths.js';
 import { createSandbox } from '../src/sandbox/app.js';
-import { positiveInteger, startChildService } from './setup.js';
+import { seedWorld } from './recommendation-seed.js';
+import { generateBenchWorld, positiveInteger, startChildService } from './setup.js';
 
 const APP = { appId: 'wxbenchapp0000001', appSecret: 'bench-app-secret-0123456789abcdef' };
 const OFFICIAL_ACCOUNT = {
@@ -70,6 +85,10 @@ interface Options {
   batchesInFlight: number;
   maxOldSpaceMb: number | undefined;
   cpuProfileDir: string | undefined;
+  picks: 'popular' | 'recommender';
+  /** Courses of the generated organisation; used with --picks recommender only. */
+  courses: number;
+  dataDir: string;
 }
 
 function parseOptions(): Options & { serveSandbox: boolean; runPush: string | undefined } {
@@ -85,6 +104,9 @@ function parseOptions(): Options & { serveSandbox: boolean; runPush: string | un
       'batches-in-flight': { type: 'string', default: '4' },
       'max-old-space-mb': { type: 'string' },
       'cpu-profile-dir': { type: 'string' },
+      picks: { type: 'string', default: 'popular' },
+      courses: { type: 'string', default: '7000' },
+      data: { type: 'string', default: process.env.DATA_DIR ?? '../shared/data' },
       // Set only for the child processes that serve the sandbox and run the push.
       'serve-sandbox': { type: 'boolean', default: false },
       'run-push': { type: 'string' },
@@ -94,6 +116,10 @@ function parseOptions(): Options & { serveSandbox: boolean; runPush: string | un
   const grantShare = share('--grant-share', values['grant-share']);
   if (followerShare + grantShare > 1) {
     throw new Error('--follower-share and --grant-share add up to more than 1: lower one of them');
+  }
+  const picks = values.picks;
+  if (picks !== 'popular' && picks !== 'recommender') {
+    throw new Error(`invalid --picks ${JSON.stringify(picks)}: expected popular or recommender`);
   }
   return {
     learners: positiveInteger('--learners', values.learners),
@@ -109,6 +135,9 @@ function parseOptions(): Options & { serveSandbox: boolean; runPush: string | un
         ? undefined
         : positiveInteger('--max-old-space-mb', values['max-old-space-mb']),
     cpuProfileDir: values['cpu-profile-dir'],
+    picks,
+    courses: positiveInteger('--courses', values.courses),
+    dataDir: path.resolve(repoRoot, values.data),
     serveSandbox: values['serve-sandbox'],
     runPush: values['run-push'],
   };
@@ -168,15 +197,84 @@ interface SeedCounts {
   grants: number;
 }
 
+/** A seeded learner: its id, mini-program openid and position in the seeding order. */
+interface SeededLearner {
+  learnerId: Types.ObjectId;
+  openid: string;
+  index: number;
+}
+
 /**
- * Inserts the learners in chunks: learner i follows the account when i mod 100 falls in the first
- * follower share of each hundred, and has one subscription grant when it falls in the next
- * grant share. Followers and grants are registered in the sandbox too, as WeChat would hold them.
+ * Gives a chunk of seeded learners their channels: learner i follows the account when i mod 100
+ * falls in the first follower share of each hundred, and has one subscription grant when it falls
+ * in the next grant share. Followers and grants are registered in the sandbox too, as WeChat would
+ * hold them.
  */
-async function seed(options: Options, sandboxUrl: string): Promise<SeedCounts> {
-  const now = new Date();
+async function seedAudience(
+  learners: readonly SeededLearner[],
+  options: Options,
+  sandboxUrl: string,
+  counts: SeedCounts,
+  now: Date,
+): Promise<void> {
   const followerCut = Math.round(options.followerShare * 100);
   const grantCut = followerCut + Math.round(options.grantShare * 100);
+  const followers = [];
+  const grants = [];
+  for (const { learnerId, openid, index } of learners) {
+    const bucket = index % 100;
+    if (bucket < followerCut) {
+      followers.push({
+        openid: `oBenchOa${String(index).padStart(9, '0')}`,
+        unionid: null,
+        following: true,
+        subscribedAt: now,
+        unsubscribedAt: null,
+        followStateAt: now,
+        profileCheckedAt: null,
+        learnerId,
+        joinedBy: 'unionid',
+        joinedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+    } else if (bucket < grantCut) {
+      grants.push({
+        learnerId,
+        openid,
+        templateId: SUBSCRIBE_TEMPLATE_ID,
+        requestId: `bench-${index}`,
+        grantedAt: now,
+      });
+    }
+  }
+  if (followers.length > 0) {
+    await FollowerModel.insertMany(followers, { lean: true });
+    await sandboxPost(sandboxUrl, '/sandbox/push/followers', {
+      appId: OFFICIAL_ACCOUNT.appId,
+      openids: followers.map((follower) => follower.openid),
+    });
+  }
+  if (grants.length > 0) {
+    await SubscriptionGrantModel.insertMany(
+      grants.map(({ openid: _openid, ...grant }) => grant),
+      { lean: true },
+    );
+    for (let offset = 0; offset < grants.length; offset += SANDBOX_CHUNK) {
+      await sandboxPost(sandboxUrl, '/sandbox/push/subscriptions', {
+        grants: grants
+          .slice(offset, offset + SANDBOX_CHUNK)
+          .map((grant) => ({ openid: grant.openid, templateId: SUBSCRIBE_TEMPLATE_ID })),
+      });
+    }
+  }
+  counts.followers += followers.length;
+  counts.grants += grants.length;
+}
+
+/** Inserts five courses and bare learners in chunks, each chunk with its followers and grants. */
+async function seedPopular(options: Options, sandboxUrl: string): Promise<SeedCounts> {
+  const now = new Date();
   const counts: SeedCounts = { followers: 0, grants: 0 };
   const titles = ['数据库系统概论', '操作系统原理', '计算机网络', '数据结构与算法', '机器学习导论'];
   for (const [index, title] of titles.entries()) {
@@ -191,8 +289,7 @@ async function seed(options: Options, sandboxUrl: string): Promise<SeedCounts> {
   for (let start = 0; start < options.learners; start += SEED_CHUNK) {
     const end = Math.min(options.learners, start + SEED_CHUNK);
     const learners = [];
-    const followers = [];
-    const grants = [];
+    const chunk: SeededLearner[] = [];
     for (let index = start; index < end; index++) {
       const learnerId = new Types.ObjectId();
       const openid = `oBenchMp${String(index).padStart(9, '0')}`;
@@ -205,60 +302,64 @@ async function seed(options: Options, sandboxUrl: string): Promise<SeedCounts> {
         createdAt: now,
         updatedAt: now,
       });
-      const bucket = index % 100;
-      if (bucket < followerCut) {
-        followers.push({
-          openid: `oBenchOa${String(index).padStart(9, '0')}`,
-          unionid: null,
-          following: true,
-          subscribedAt: now,
-          unsubscribedAt: null,
-          followStateAt: now,
-          profileCheckedAt: null,
-          learnerId,
-          joinedBy: 'unionid',
-          joinedAt: now,
-          createdAt: now,
-          updatedAt: now,
-        });
-      } else if (bucket < grantCut) {
-        grants.push({
-          learnerId,
-          openid,
-          templateId: SUBSCRIBE_TEMPLATE_ID,
-          requestId: `bench-${index}`,
-          grantedAt: now,
-        });
-      }
+      chunk.push({ learnerId, openid, index });
     }
     await LearnerModel.insertMany(learners, { lean: true });
-    if (followers.length > 0) {
-      await FollowerModel.insertMany(followers, { lean: true });
-      await sandboxPost(sandboxUrl, '/sandbox/push/followers', {
-        appId: OFFICIAL_ACCOUNT.appId,
-        openids: followers.map((follower) => follower.openid),
-      });
-    }
-    if (grants.length > 0) {
-      await SubscriptionGrantModel.insertMany(
-        grants.map(({ openid: _openid, ...grant }) => grant),
-        { lean: true },
-      );
-      for (let offset = 0; offset < grants.length; offset += SANDBOX_CHUNK) {
-        await sandboxPost(sandboxUrl, '/sandbox/push/subscriptions', {
-          grants: grants
-            .slice(offset, offset + SANDBOX_CHUNK)
-            .map((grant) => ({ openid: grant.openid, templateId: SUBSCRIBE_TEMPLATE_ID })),
-        });
-      }
-    }
-    counts.followers += followers.length;
-    counts.grants += grants.length;
+    await seedAudience(chunk, options, sandboxUrl, counts, now);
     if (end % 100_000 === 0 || end === options.learners) {
       logger.info({ learners: end, ...counts }, 'seeded');
     }
   }
   return counts;
+}
+
+/**
+ * Seeds the generated organisation of the recommendation benchmark, then gives its learners
+ * followers and grants in chunks. Returns the counts and the organisation's fixed "now", as of
+ * which the recommender must build its model.
+ */
+async function seedRecommenderWorld(
+  options: Options,
+  sandboxUrl: string,
+): Promise<SeedCounts & { modelNow: Date }> {
+  const world = await generateBenchWorld(options);
+  const seeded: SeededLearner[] = [];
+  const timing = await seedWorld(world, logger, ({ learnerId, openid }) => {
+    seeded.push({ learnerId, openid, index: seeded.length });
+  });
+  logger.info({ ...timing.counts, seconds: timing.seconds }, 'organisation seeded');
+  const counts: SeedCounts = { followers: 0, grants: 0 };
+  const now = new Date();
+  for (let start = 0; start < seeded.length; start += SEED_CHUNK) {
+    await seedAudience(seeded.slice(start, start + SEED_CHUNK), options, sandboxUrl, counts, now);
+  }
+  logger.info(counts, 'followers and grants seeded');
+  return { ...counts, modelNow: world.now };
+}
+
+/** Peak resident set size of this process so far, from Linux's VmHWM, in bytes. */
+function peakRss(): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) * 1024 : process.memoryUsage().rss;
+}
+
+/** How long a pick source's prepare took, and the process's peak RSS when it ended. */
+interface PrepareTiming {
+  ms: number;
+  peakRss: number;
+}
+
+/** Wraps a pick source to time its prepare, which builds the recommender's model. */
+function timedPickSource(source: PickSource, timing: PrepareTiming): PickSource {
+  return {
+    async prepare() {
+      const started = performance.now();
+      await source.prepare?.();
+      timing.ms = performance.now() - started;
+      timing.peakRss = peakRss();
+    },
+    picksFor: (learnerIds) => source.picksFor(learnerIds),
+  };
 }
 
 /** Samples this process's memory every 100 ms and keeps the peaks. */
@@ -311,17 +412,19 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 }
 
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
 function formatReport(
   options: Options,
   seeded: SeedCounts,
+  pushRun: PushRunResult,
   report: PushRunReport,
-  runMs: number,
-  calls: { first: number; last: number; count: number },
-  peak: { rss: number; heapUsed: number },
-  before: { rss: number; heapUsed: number },
   summary: SandboxSummary,
   loadAverage: number,
 ): string {
+  const { runMs, calls, peak, before, prepare } = pushRun;
   const { counts } = report;
   const wechatMessages = counts.sentByChannel.template + counts.sentByChannel.subscription;
   const sendMs = calls.last - calls.first;
@@ -332,8 +435,23 @@ function formatReport(
     `--rate ${options.rate} --concurrency ${options.concurrency} ` +
     `--latency-ms ${options.latencyMs} --batch-size ${options.batchSize} ` +
     `--batches-in-flight ${options.batchesInFlight}` +
-    (options.maxOldSpaceMb === undefined ? '' : ` --max-old-space-mb ${options.maxOldSpaceMb}`);
+    (options.maxOldSpaceMb === undefined ? '' : ` --max-old-space-mb ${options.maxOldSpaceMb}`) +
+    (options.picks === 'popular'
+      ? ''
+      : ` --picks ${options.picks} --courses ${options.courses} --data ${options.dataDir}`);
+  const recommenderRows =
+    options.picks === 'popular'
+      ? []
+      : [
+          ['recommendation model build (prepare of the pick source)', seconds(prepare.ms)],
+          ['sending, from the end of the model build to the report', seconds(runMs - prepare.ms)],
+          [
+            'peak RSS of the push process by the end of the model build',
+            formatBytes(prepare.peakRss),
+          ],
+        ];
   const rows = [
+    ['pick source', options.picks],
     ['learners', options.learners.toLocaleString('en-US')],
     ['followers (template messages)', seeded.followers.toLocaleString('en-US')],
     ['learners with a grant (subscription messages)', seeded.grants.toLocaleString('en-US')],
@@ -346,14 +464,16 @@ function formatReport(
       `${Object.values(counts.failed).reduce((a, b) => a + b, 0)} / ` +
         `${Object.values(counts.skipped).reduce((a, b) => a + b, 0)} / ${counts.unconfirmed}`,
     ],
-    ['run time, claim to report', `${(runMs / 1000).toFixed(1)} s`],
+    ['run time, claim to report', seconds(runMs)],
+    ...recommenderRows,
     [
       'messages per second, whole run (all channels)',
       `${Math.round((counts.sent * 1000) / runMs)}`,
     ],
     ['WeChat calls per second, first to last call', `${Math.round((calls.count * 1000) / sendMs)}`],
     ['WeChat messages per second, whole run', `${Math.round((wechatMessages * 1000) / runMs)}`],
-    ['peak RSS of the push process', formatBytes(peak.rss)],
+    ['peak RSS of the push process, sampled every 100 ms', formatBytes(peak.rss)],
+    ['peak RSS of the push process, kernel high-water mark (VmHWM)', formatBytes(pushRun.peakRss)],
     ['RSS of the push process before the run', formatBytes(before.rss)],
     ['peak V8 heap used', formatBytes(peak.heapUsed)],
     [
@@ -386,6 +506,10 @@ interface PushRunResult {
   peak: { rss: number; heapUsed: number };
   /** Memory right before the run, after start-up and the database connection. */
   before: { rss: number; heapUsed: number };
+  /** Timing of the pick source's prepare, which is the model build for the recommender. */
+  prepare: PrepareTiming;
+  /** VmHWM of the push process at the end of the run. */
+  peakRss: number;
 }
 
 /**
@@ -396,10 +520,11 @@ async function runPushInChild(
   options: Options,
   mongodbUri: string,
   sandboxUrl: string,
+  modelNow: Date | null,
 ): Promise<PushRunResult> {
   const child: ChildProcess = fork(
     fileURLToPath(import.meta.url),
-    ['--run-push', JSON.stringify({ options, mongodbUri, sandboxUrl })],
+    ['--run-push', JSON.stringify({ options, mongodbUri, sandboxUrl, modelNow })],
     {
       execArgv: [
         '--import',
@@ -436,10 +561,12 @@ function reviveReport(report: PushRunReport): PushRunReport {
 
 /** Runs one weekly push through the scheduler and sends the result to the parent process. */
 async function runPush(argument: string): Promise<void> {
-  const { options, mongodbUri, sandboxUrl } = JSON.parse(argument) as {
+  const { options, mongodbUri, sandboxUrl, modelNow } = JSON.parse(argument) as {
     options: Options;
     mongodbUri: string;
     sandboxUrl: string;
+    /** The generated organisation's "now" for the recommender's model, or null for popular picks. */
+    modelNow: string | null;
   };
   const sandbox = { url: sandboxUrl };
   const runLogger = pino({ name: 'push', level: 'info' }, pino.destination(2));
@@ -464,6 +591,7 @@ async function runPush(argument: string): Promise<void> {
       logger: runLogger,
     }),
   );
+  const prepare: PrepareTiming = { ms: 0, peakRss: 0 };
   const runner = new PushRunner({
     client: timed.client,
     settings: {
@@ -473,7 +601,13 @@ async function runPush(argument: string): Promise<void> {
       ratePerSecond: options.rate,
       concurrency: options.concurrency,
     },
-    createPickSource: () => new PopularCoursePicks(),
+    createPickSource: () =>
+      timedPickSource(
+        modelNow === null
+          ? new PopularCoursePicks()
+          : RecommendationBatch.lazyPickSource({ logger: runLogger, now: new Date(modelNow) }),
+        prepare,
+      ),
     logger: runLogger,
     batchSize: options.batchSize,
     batchesInFlight: options.batchesInFlight,
@@ -501,6 +635,8 @@ async function runPush(argument: string): Promise<void> {
     calls: timed.calls,
     peak: memory.peak,
     before,
+    prepare,
+    peakRss: peakRss(),
   };
   process.send?.(result);
   await disconnectDatabase();
@@ -533,12 +669,14 @@ async function main(): Promise<void> {
       }
     }
     const seedStart = performance.now();
-    const seeded = await seed(options, sandbox.url);
+    const seeded =
+      options.picks === 'popular'
+        ? { ...(await seedPopular(options, sandbox.url)), modelNow: null }
+        : await seedRecommenderWorld(options, sandbox.url);
     logger.info({ seconds: Math.round((performance.now() - seedStart) / 1000) }, 'seed finished');
 
-    const pushRun = await runPushInChild(options, database.uri, sandbox.url);
-    const { report: reportJson, runMs, calls, peak } = pushRun;
-    const report = reviveReport(reportJson);
+    const pushRun = await runPushInChild(options, database.uri, sandbox.url, seeded.modelNow);
+    const report = reviveReport(pushRun.report);
 
     const summary = (await (
       await fetch(new URL('/sandbox/push/summary', sandbox.url))
@@ -565,19 +703,7 @@ async function main(): Promise<void> {
           `the run reports ${counts.sentByChannel.subscription}`,
       );
     }
-    process.stdout.write(
-      formatReport(
-        options,
-        seeded,
-        report,
-        runMs,
-        calls,
-        peak,
-        pushRun.before,
-        summary,
-        loadAverage,
-      ),
-    );
+    process.stdout.write(formatReport(options, seeded, pushRun, report, summary, loadAverage));
     if (problems.length > 0) {
       failed = true;
       logger.error({ problems }, 'benchmark checks failed');

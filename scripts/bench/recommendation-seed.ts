@@ -178,7 +178,12 @@ async function seedAssignments(world: GeneratedWorld, courseIds: Types.ObjectId[
 }
 
 /** Seeds the world into the connected database and returns counts and timings. */
-export async function seedWorld(world: GeneratedWorld, logger: Logger): Promise<SeedTiming> {
+export async function seedWorld(
+  world: GeneratedWorld,
+  logger: Logger,
+  /** Called with each learner as it is queued for insertion, in generation order. */
+  onLearner?: (learner: { learnerId: Types.ObjectId; openid: string }) => void,
+): Promise<SeedTiming> {
   const counts: SeedCounts = {
     units: 0,
     courses: 0,
@@ -216,9 +221,11 @@ export async function seedWorld(world: GeneratedWorld, logger: Logger): Promise<
       createdAt: boundAt,
       updatedAt: boundAt,
     });
+    const openid = `bench-${employee.employeeNo}`;
+    onLearner?.({ learnerId, openid });
     writer.add(LearnerModel.collection, {
       _id: learnerId,
-      openid: `bench-${employee.employeeNo}`,
+      openid,
       unionid: null,
       nickname: null,
       lastLoginAt: world.now,
