@@ -42,6 +42,8 @@ export const TEXT_ONLY_REPLY = '暂时只能回答文字消息，请用文字描
 export class ServiceBot {
   private readonly seen: LRUCache<string, true>;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Last message handled per conversation, so replies keep the order of the messages. */
+  private readonly conversations = new Map<string, Promise<void>>();
   private pollTimer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private stopped = true;
@@ -54,7 +56,7 @@ export class ServiceBot {
   start(): void {
     this.stopped = false;
     this.options.wechaty.on('message', (message: Message) => {
-      const handled = this.receive(message);
+      const handled = this.receiveInOrder(message);
       this.inFlight.add(handled);
       void handled.finally(() => this.inFlight.delete(handled));
     });
@@ -66,6 +68,21 @@ export class ServiceBot {
     this.stopped = true;
     clearTimeout(this.pollTimer);
     await Promise.allSettled([...this.inFlight, this.polling]);
+  }
+
+  /**
+   * Handles a message after the earlier messages of its conversation (sender and room), so quick
+   * successive questions are answered in order. Different conversations run concurrently.
+   */
+  private receiveInOrder(message: Message): Promise<void> {
+    const key = `${message.talker().id}\u0000${message.room()?.id ?? ''}`;
+    const previous = this.conversations.get(key) ?? Promise.resolve();
+    const handled = previous.then(() => this.receive(message));
+    this.conversations.set(key, handled);
+    void handled.finally(() => {
+      if (this.conversations.get(key) === handled) this.conversations.delete(key);
+    });
+    return handled;
   }
 
   /** Handles one message event; never rejects. */

@@ -41,6 +41,8 @@ const FAILING_TEXT = '让处理出错';
  * while the call that timed out is still being processed.
  */
 const STILL_ANSWERING_TEXT = '让服务器还在处理';
+/** A question whose server call the test client delays, so a later message could overtake it. */
+const SLOW_QUESTION_TEXT = '忘记密码怎么办呀';
 /** Text that the test client sends to silentServerClient, a server that never responds. */
 const SILENT_SERVER_TEXT = '让服务器不响应';
 let silentServerClient: ServerClient | undefined;
@@ -145,6 +147,9 @@ beforeAll(async () => {
       }
       if (request.text === SILENT_SERVER_TEXT && silentServerClient) {
         return silentServerClient.ask(request);
+      }
+      if (request.text === SLOW_QUESTION_TEXT) {
+        return new Promise((resolve) => setTimeout(resolve, 500)).then(() => client.ask(request));
       }
       if (request.text === STILL_ANSWERING_TEXT) {
         return Promise.resolve({ kind: 'duplicate', reply: null, courses: [], handoffId: null });
@@ -281,6 +286,20 @@ describe('service bot', () => {
     expect(received.filter((message) => message.id === messageId)).toHaveLength(2);
     expect(sentTo(learner)).toHaveLength(1);
     expect(await AssistantQuestionModel.countDocuments({ senderId: learner.id })).toBe(1);
+  });
+
+  it('answers quick messages in order', async () => {
+    const learner = mocker.createContact({ name: '学员庚' });
+    learner.say(SLOW_QUESTION_TEXT).to(botUser);
+    learner.say('谢谢').to(botUser);
+
+    const replies = await waitFor(() => {
+      const texts = sentTo(learner).map((message) => message.text);
+      return texts.length >= 2 ? texts : undefined;
+    }, 'two replies');
+
+    expect(replies[0]).toContain('密码');
+    expect(replies[1]).toContain('不客气');
   });
 
   it('logs a failing handler and keeps answering', async () => {
