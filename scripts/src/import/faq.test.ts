@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../db/paths.js';
-import { readFaqFile } from './faq.js';
+import { faqCellText, readFaqFile } from './faq.js';
 
 const faqDir = path.join(repoRoot, 'scripts', 'data', 'faq');
 
@@ -95,5 +95,29 @@ describe('evaluation files', async () => {
     const devQuestions = new Set(dev.map((item) => wording(item.question)));
 
     expect(test.filter((item) => devQuestions.has(wording(item.question)))).toEqual([]);
+  });
+});
+
+describe('faqCellText', () => {
+  it('keeps the address of a hyperlink', () => {
+    const cell = { text: '点这里', hyperlink: 'https://example.com/help' };
+
+    expect(faqCellText(cell)).toBe('点这里（https://example.com/help）');
+  });
+
+  it('keeps a link whose text is its address once', () => {
+    const cell = { text: 'https://example.com/help', hyperlink: 'https://example.com/help' };
+
+    expect(faqCellText(cell)).toBe('https://example.com/help');
+  });
+
+  it('shows a date as the sheet does', () => {
+    expect(faqCellText(new Date('2025-01-01T00:00:00.000Z'))).toBe('2025-01-01');
+    expect(faqCellText(new Date('2025-01-01T08:30:00.000Z'))).toBe('2025-01-01 08:30');
+  });
+
+  it('reads other cells as text', () => {
+    expect(faqCellText(12)).toBe('12');
+    expect(faqCellText({ richText: [{ text: '学' }, { text: '时' }] })).toBe('学时');
   });
 });

@@ -152,8 +152,30 @@ function invalidEntryReason(entry: FaqEntryInput): string | null {
 function rowCells(row: ExcelJS.Row): string[] {
   const values = row.values as unknown[];
   const cells: string[] = [];
-  for (let column = 1; column < values.length; column++) cells.push(cellText(values[column]));
+  for (let column = 1; column < values.length; column++) cells.push(faqCellText(values[column]));
   return cells;
+}
+
+/**
+ * Returns a cell's text as a learner should read it in an answer: a hyperlink keeps its address
+ * after the link text, and a date shows as the sheet shows it (`2025-01-01`, with the time when it
+ * has one) instead of an ISO instant. Other cells read as in every import (cellText).
+ */
+export function faqCellText(value: unknown): string {
+  if (value instanceof Date) {
+    // exceljs reads Excel's zone-less dates as the same wall-clock time in UTC.
+    const [date, time] = value.toISOString().slice(0, 16).split('T') as [string, string];
+    return time === '00:00' ? date : `${date} ${time}`;
+  }
+  if (typeof value === 'object' && value !== null && 'hyperlink' in value) {
+    const { hyperlink } = value as { hyperlink: unknown };
+    const text = cellText(value);
+    if (typeof hyperlink === 'string' && hyperlink !== '' && !text.includes(hyperlink)) {
+      return text === '' ? hyperlink : `${text}（${hyperlink}）`;
+    }
+    return text;
+  }
+  return cellText(value);
 }
 
 function readSynonymSheet(sheet: ExcelJS.Worksheet, file: string, content: FaqFileContent): void {
