@@ -141,7 +141,7 @@ export class ServiceBot {
       return;
     }
     if (response.reply === null) {
-      // A repeat still being answered, or a rate-limited message after the first notice.
+      // A repeat still being processed, or a rate-limited message after the first notice.
       this.options.logger.debug(
         { messageId: message.id, contactId: talker.id, kind: response.kind },
         'bot sends no reply',
@@ -182,7 +182,7 @@ export class ServiceBot {
   }
 
   /**
-   * Sends SERVER_FAILED_REPLY for a message that gets no answer, and logs why. A failure to send
+   * Sends SERVER_FAILED_REPLY for a message that gets no reply, and logs why. A failure to send
    * it is logged and not raised, so the caller's own error is the one reported.
    */
   private async sendApology(message: Message, reason: string): Promise<void> {

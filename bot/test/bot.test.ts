@@ -335,7 +335,7 @@ describe('service bot', () => {
     expect(logged?.messageId).toBe(received.at(-1)?.id);
   });
 
-  it('apologises once when the server does not answer in time', async () => {
+  it('apologises once when the server times out', async () => {
     const learner = mocker.createContact({ name: '学员子' });
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

@@ -27,7 +27,7 @@ import type { TestServer } from './harness.js';
 const BOT_TOKEN = 'bot-service-token-chat-fixes-0123456789';
 
 let server: TestServer;
-/** Server clock in epoch ms; each test starts 11 minutes after the previous one. */
+/** Server clock in epoch ms. Each test starts 11 minutes after the previous one. */
 let clockMs = Date.parse('2025-06-02T02:00:00Z');
 let messageCount = 0;
 let learnerToken: string;
@@ -171,7 +171,7 @@ describe('long messages', () => {
     }
   });
 
-  it('refuses a flood of long messages quickly', async () => {
+  it('rejects a flood of long messages quickly', async () => {
     const text = '请我'.repeat(2000);
     const started = performance.now();
     const kinds: string[] = [];

@@ -50,7 +50,7 @@ async function advanceClocks(ms: number): Promise<void> {
   clockOffsetMs += ms;
 }
 
-/** Polls the handoff until `done` holds for it or 5 seconds pass, and returns its last state. */
+/** Polls the handoff until `done` returns true or 5 seconds pass, and returns its last state. */
 async function waitForHandoff(id: string, done: (handoff: Handoff) => boolean): Promise<Handoff> {
   const deadline = Date.now() + 5_000;
   for (;;) {

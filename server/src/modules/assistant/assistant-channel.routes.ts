@@ -71,8 +71,8 @@ export function createChatBindingRouter(deps: AppDeps): Router {
 }
 
 /**
- * Routes of the bot process, authenticated by the BOT_SERVICE_TOKEN service credential: the
- * answering service, the revocation of binding codes seen in groups, and the outbox of operators'
+ * Routes of the bot process, authenticated by the BOT_SERVICE_TOKEN service credential: questions
+ * (`channel-ask`), the revocation of binding codes seen in groups, and the outbox of operators'
  * answers. The bot's channel is stored as `bot`.
  */
 export function createBotChannelRouter(deps: AppDeps, serviceToken: string): Router {
@@ -103,7 +103,7 @@ export function createBotChannelRouter(deps: AppDeps, serviceToken: string): Rou
     ctx.body = body;
   });
 
-  // A group message that does not mention the bot gets no answer, but a binding code quoted in it
+  // A group message that does not mention the bot gets no reply, but a binding code quoted in it
   // is readable by the whole group, so the bot sends such messages here to revoke the code.
   router.post('/channel-group-codes', service, async (ctx) => {
     const message = parseInput(channelGroupCodesBody, ctx.request.body, 'group message');

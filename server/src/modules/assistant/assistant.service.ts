@@ -309,7 +309,7 @@ export async function ask(
  * Answers a question that arrived on a chat channel (the official account's webhook or the bot)
  * from the sender with this id, in the group chat `roomId` or, when it is null or absent, in a
  * one-to-one chat, under the same rules and rate limit as the mini-program. Personal intents are
- * answered for `learnerId`, the learner the sender is bound to, and refused in a group.
+ * answered for `learnerId`, the learner the sender is bound to, and rejected in a group.
  */
 export function askFromChannel(
   channel: AssistantChannel,

@@ -264,7 +264,7 @@ export async function popularFaqEntries(now: Date, logger: Logger): Promise<FaqA
 
 /**
  * Renders a "don't know" reply that has no suggestions. A question with letters or digits gets
- * the popular entries; a blank one gets the plain "don't know" text.
+ * the popular entries, and a blank one gets the plain "don't know" text.
  */
 async function dontKnowText(
   question: string,
@@ -339,7 +339,7 @@ export async function replyToChannelMessage(
     return { kind: 'binding', text: CHAT_BINDING_IN_GROUP_TEXT, courses: [], handoffId: null };
   }
 
-  // A message over the length limit or the rate limit gets its refusal from ask() without being
+  // A message over the length limit or the rate limit gets its rejection from ask() without being
   // parsed or looked up, so a flood of long messages costs little.
   const overLimit =
     [...message.text.trim()].length > MAX_QUESTION_CHARS ||
@@ -372,7 +372,7 @@ export async function replyToChannelMessage(
     learnerId,
   };
   if (personRequest !== null && personRequest.question !== null) {
-    // ask() logged the stated question as an ordinary one: the request marks it as not helped.
+    // ask() logged the stated question as an ordinary one, so the request marks it as not helped.
     await markAskedForPerson(
       { channel: message.channel, senderId: message.senderId, roomId: message.roomId },
       options.now,

@@ -1,6 +1,6 @@
 // In-memory retrieval over FAQ questions. Each question of an entry (standard question and
 // paraphrases) is one BM25 document, scored twice, over segmented words and over single
-// characters, and compared by character and pinyin n-grams; an entry takes the best of these
+// characters, and compared by character and pinyin n-grams. An entry takes the best of these
 // question scores. Two entry-level word BM25 shares are added at lower weights: all questions of
 // the entry as one document, and its answer text. The sum is a confidence from 0 to 1. Pure
 // functions: the index never changes once built, and faq-snapshot.ts rebuilds it when the FAQ

@@ -35,7 +35,7 @@ describe('parsePersonRequest', () => {
     const small = fastestParseMs(build(4_000));
     const large = fastestParseMs(build(16_000));
 
-    // Linear time gives a ratio near 4 and quadratic near 16; below 20 ms timer noise dominates.
+    // Linear time gives a ratio near 4 and quadratic near 16. Below 20 ms, timer noise dominates.
     expect(large < 20 || large / small < 8).toBe(true);
   });
 });

@@ -54,8 +54,8 @@ const FILLER_ONLY =
 
 /**
  * Returns the request for a person in a chat message, or null when the message does not ask for
- * one. The message may put the request anywhere (我要转人工，发票怎么开 or 发票怎么开？转人工);
- * the rest of it, trimmed, is the question.
+ * one. The message may put the request anywhere (我要转人工，发票怎么开 or 发票怎么开？转人工),
+ * and the rest of it, trimmed, is the question.
  */
 export function parsePersonRequest(text: string): PersonRequest | null {
   const normalised = toSimplified(text.normalize('NFKC')).trim();

@@ -58,9 +58,9 @@ export interface HandoffAsker {
 }
 
 /**
- * Returns the key of the asker's queued handoff in one conversation: a private chat and each group
- * chat have their own, so an answer never goes to another conversation than its question came
- * from. Sender and room are URI-encoded, so neither can contain the `:` separator.
+ * Returns the key of the asker's queued handoff in one conversation. A private chat and each group
+ * chat have their own key, so an answer never goes to a conversation other than the one its
+ * question came from. Sender and room are URI-encoded, so neither can contain the `:` separator.
  */
 function openKeyOf(asker: HandoffAsker): string {
   const conversation =

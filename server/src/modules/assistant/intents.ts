@@ -420,9 +420,11 @@ async function answerCourseSearch(topic: string): Promise<IntentAnswer> {
 }
 
 /**
- * Answers an intent. A question about someone else's records gets OTHERS_RECORDS_TEXT. Personal
- * intents need a known learner and a one-to-one chat: an unbound sender gets UNBOUND_SENDER_TEXT
- * and a group chat gets GROUP_PERSONAL_TEXT. None of these three reads any learner's records.
+ * Builds the reply to an intent, reading the asker's own records for a personal intent and the
+ * catalog for a course search. A question about someone else's records gets OTHERS_RECORDS_TEXT.
+ * Personal intents need a known learner and a one-to-one chat: an unbound sender gets
+ * UNBOUND_SENDER_TEXT and a group chat gets GROUP_PERSONAL_TEXT. None of these three reads any
+ * learner's records.
  */
 export async function answerIntent(
   intent: DetectedIntent,

@@ -72,7 +72,7 @@ describe('RejectionNotices', () => {
     for (let key = 0; key < 10; key++) notices.claim(`k${key}`, key);
 
     expect(notices.size).toBe(3);
-    // The latest keys survive, so their silent period still holds.
+    // The latest keys survive, so their silent period still applies.
     expect(notices.claim('k9', 10)).toBe(false);
   });
 });
