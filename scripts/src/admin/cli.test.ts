@@ -1,36 +1,23 @@
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliProcess, type CliResult } from '../cli-test-support.js';
 import { connectTestDatabase, type TestDatabase } from '../db/test-database.js';
 
 const CLI_PATH = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 let database: TestDatabase;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI as a separate process against this file's database. */
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', CLI_PATH, ...args],
-      { env: { ...process.env, MONGODB_URI: database.uri, LOG_LEVEL: 'info', ...env } },
-      (error, stdout, stderr) => {
-        let code = 0;
-        // A process killed by a signal has no exit code: -1 fails every expectation below.
-        if (error) code = typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runCliProcess(CLI_PATH, database.uri, args, env);
 }
 
 const grants = () => database.connection.collection('adminGrants');
+
+/** Grants or revokes the operator role of employee E100 on a unit. */
+function operatorCommand(command: 'grant' | 'revoke', unit: string): Promise<CliResult> {
+  return runCli([command, '--employee', 'E100', '--unit', unit, '--role', 'operator']);
+}
 
 beforeAll(async () => {
   database = await connectTestDatabase({ prefix: 'admin_cli' });
@@ -97,40 +84,16 @@ describe('admin CLI', () => {
   });
 
   it('grants the operator role only on the top-level unit', async () => {
-    const provincial = await runCli([
-      'grant',
-      '--employee',
-      'E100',
-      '--unit',
-      '03',
-      '--role',
-      'operator',
-    ]);
+    const provincial = await operatorCommand('grant', '03');
     expect(provincial.code).toBe(1);
     expect(provincial.stderr).toContain('must be on a top-level unit');
 
-    const head = await runCli([
-      'grant',
-      '--employee',
-      'E100',
-      '--unit',
-      '00',
-      '--role',
-      'operator',
-    ]);
+    const head = await operatorCommand('grant', '00');
     expect(head.code).toBe(0);
     expect(head.stderr).toContain('operator grant created');
     expect(await grants().countDocuments({ employeeNo: 'E100', role: 'operator' })).toBe(1);
 
-    const revoked = await runCli([
-      'revoke',
-      '--employee',
-      'E100',
-      '--unit',
-      '00',
-      '--role',
-      'operator',
-    ]);
+    const revoked = await operatorCommand('revoke', '00');
     expect(revoked.code).toBe(0);
     expect(revoked.stderr).toContain('operator grant revoked');
     expect(await grants().countDocuments()).toBe(0);
@@ -138,20 +101,12 @@ describe('admin CLI', () => {
 
   it('keeps a manager and an operator grant on one unit apart', async () => {
     await runCli(['grant', '--employee', 'E100', '--unit', '00']);
-    const operator = await runCli([
-      'grant',
-      '--employee',
-      'E100',
-      '--unit',
-      '00',
-      '--role',
-      'operator',
-    ]);
+    const operator = await operatorCommand('grant', '00');
     expect(operator.stderr).toContain('operator grant created');
     expect(await grants().countDocuments({ employeeNo: 'E100', orgUnitCode: '00' })).toBe(2);
 
     await runCli(['revoke', '--employee', 'E100', '--unit', '00']);
-    await runCli(['revoke', '--employee', 'E100', '--unit', '00', '--role', 'operator']);
+    await operatorCommand('revoke', '00');
     expect(await grants().countDocuments()).toBe(0);
   });
 

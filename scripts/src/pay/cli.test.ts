@@ -1,32 +1,15 @@
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliProcess, type CliResult } from '../cli-test-support.js';
 import { connectTestDatabase, type TestDatabase } from '../db/test-database.js';
 
 const CLI_PATH = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 let database: TestDatabase;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI as a separate process against this file's database. */
 function runCli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', CLI_PATH, ...args],
-      { env: { ...process.env, MONGODB_URI: database.uri, LOG_LEVEL: 'info' } },
-      (error, stdout, stderr) => {
-        let code = 0;
-        if (error) code = typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runCliProcess(CLI_PATH, database.uri, args);
 }
 
 const courses = () => database.connection.collection('courses');

@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliProcess, type CliResult } from '../cli-test-support.js';
 import { connectTestDatabase, type TestDatabase } from '../db/test-database.js';
 
 const CLI_PATH = fileURLToPath(new URL('./cli.ts', import.meta.url));
@@ -12,27 +12,9 @@ const CLI_PATH = fileURLToPath(new URL('./cli.ts', import.meta.url));
 let database: TestDatabase;
 let folder: string;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI as a separate process against this file's database. */
 function runCli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', CLI_PATH, ...args],
-      { env: { ...process.env, MONGODB_URI: database.uri, LOG_LEVEL: 'info' } },
-      (error, stdout, stderr) => {
-        let code = 0;
-        // A process killed by a signal has no exit code: -1 fails every expectation below.
-        if (error) code = typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runCliProcess(CLI_PATH, database.uri, args);
 }
 
 const learnerId = new Types.ObjectId();

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { SIMULATED_JSCODE2SESSION_ERRCODES, type SandboxContext } from './context.js';
-import { readJsonBody } from './http-body.js';
+import { MAX_BODY_BYTES, readJsonBody } from './http-body.js';
 import { loginCodeRequestSchema, type LoginArea } from './login.js';
 
 const behaviourPatchSchema = z.strictObject({
@@ -24,19 +24,23 @@ export interface DevControlsDependencies {
   reset(): void;
 }
 
-function sendInvalidRequest(ctx: Context, message: string): void {
+export function sendInvalidRequest(ctx: Context, message: string): void {
   ctx.status = 400;
   ctx.body = { error: { id: 'invalid_request', message } };
 }
 
 /**
- * Reads a JSON body and validates it, sending 400 and returning undefined on failure.
- * An empty body counts as `{}` so that routes whose fields are all optional accept it.
+ * Reads a JSON body of up to `maxBytes` and validates it, sending 400 and returning undefined on
+ * failure. An empty body counts as `{}` so that routes whose fields are all optional accept it.
  */
-export async function parseBody<T>(ctx: Context, schema: z.ZodType<T>): Promise<T | undefined> {
-  const body = await readJsonBody(ctx.req);
+export async function parseBody<T>(
+  ctx: Context,
+  schema: z.ZodType<T>,
+  maxBytes = MAX_BODY_BYTES,
+): Promise<T | undefined> {
+  const body = await readJsonBody(ctx.req, maxBytes);
   if (body.kind === 'too_large') {
-    sendInvalidRequest(ctx, 'request body is larger than 64 KiB');
+    sendInvalidRequest(ctx, `request body is larger than ${maxBytes / 1024} KiB`);
     return undefined;
   }
   if (body.kind === 'invalid_json') {

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { SandboxContext } from './context.js';
-import { readJsonBody } from './http-body.js';
+import { parseBody, sendInvalidRequest } from './dev-controls.js';
 import type { OfficialAccountArea } from './official-account.js';
 import { PUSH_ENDPOINTS, SIMULATED_PUSH_ERRCODES, type PushArea, type PushFaults } from './push.js';
 
@@ -56,28 +56,9 @@ const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
 });
 
-function sendInvalidRequest(ctx: Context, message: string): void {
-  ctx.status = 400;
-  ctx.body = { error: { id: 'invalid_request', message } };
-}
-
-/** Reads and validates a JSON body of up to 1 MiB, sending 400 and returning undefined on failure. */
-async function parseControlBody<T>(ctx: Context, schema: z.ZodType<T>): Promise<T | undefined> {
-  const body = await readJsonBody(ctx.req, MAX_CONTROL_BODY_BYTES);
-  if (body.kind === 'too_large') {
-    sendInvalidRequest(ctx, 'request body is larger than 1 MiB: send fewer entries per request');
-    return undefined;
-  }
-  if (body.kind === 'invalid_json') {
-    sendInvalidRequest(ctx, 'request body is not valid JSON');
-    return undefined;
-  }
-  const parsed = schema.safeParse(body.kind === 'empty' ? {} : body.value);
-  if (!parsed.success) {
-    sendInvalidRequest(ctx, z.prettifyError(parsed.error));
-    return undefined;
-  }
-  return parsed.data;
+/** Reads and validates a control body of up to 1 MiB (parseBody). */
+function parseControlBody<T>(ctx: Context, schema: z.ZodType<T>): Promise<T | undefined> {
+  return parseBody(ctx, schema, MAX_CONTROL_BODY_BYTES);
 }
 
 /** Sends one page of messages, optionally of one recipient, or 400 for an invalid query. */

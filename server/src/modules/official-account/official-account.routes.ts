@@ -5,7 +5,8 @@ import type { AppDeps } from '../../app.js';
 import { requireLearner } from '../../http/authenticate.js';
 import { OfficialAccountCrypto } from '../../wechat/official-account-crypto.js';
 import type { OfficialAccountService } from './official-account.service.js';
-import { openMessage, readRawBody, sealReply, verifyUrl } from './webhook-request.js';
+import { readRawBody } from '../../http/raw-body.js';
+import { openMessage, sealReply, verifyUrl } from './webhook-request.js';
 
 /** Path of the webhook, entered as the server URL on the official account's settings page. */
 export const WEBHOOK_PATH = '/wechat/official-account';

@@ -1,11 +1,10 @@
-// Reading the webhook's requests: the raw query string and body, signature checks, safe-mode
+// Reading the webhook's requests: the raw query string, signature checks, safe-mode
 // decryption and encryption of replies. `encrypt_type=aes` in the query means safe or compatible
 // mode, whose message is in <Encrypt> and whose reply is encrypted. WECHAT_OA_MESSAGE_MODE decides
 // whether a plaintext message is accepted at all.
 import { randomInt } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../config.js';
-import { ApiError, forbidden, validationFailed } from '../../errors.js';
+import { forbidden, validationFailed } from '../../errors.js';
 import {
   OfficialAccountCryptoError,
   type OfficialAccountCrypto,
@@ -58,25 +57,6 @@ export function verifyUrl(crypto: OfficialAccountCrypto, querystring: string): s
     throw forbidden('Invalid WeChat signature');
   }
   return echostr;
-}
-
-/** Reads the request body as UTF-8 text, rejecting one larger than `maxBytes` with 413. */
-export async function readRawBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > maxBytes) {
-      throw new ApiError(
-        413,
-        'payload_too_large',
-        `The request body is larger than ${maxBytes} bytes`,
-      );
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export interface OpenedMessage {

@@ -19,7 +19,7 @@ import { presentOrder, presentPaymentReview, presentRefund } from './orders.pres
 import { createOrderBody, createRefundBody, idParams } from './orders.schemas.js';
 import { createOrder, findLearnerOrder, pollLearnerOrder } from './orders.service.js';
 import { payContextOf, requirePayContext } from './pay-context.js';
-import { readRawBody } from './raw-body.js';
+import { readRawBody } from '../../http/raw-body.js';
 import { requestRefund } from './refunds.service.js';
 import { listPaymentReviews } from './reviews.service.js';
 

@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { ApiError } from '../../errors.js';
+import { ApiError } from '../errors.js';
 
 /**
  * Reads the request body as UTF-8 text, exactly as sent, rejecting one larger than `maxBytes`
- * with 413. WeChat Pay signs these bytes, so nothing may parse the body before the check.
+ * with 413. WeChat Pay and the official-account webhook sign these bytes, so nothing may parse
+ * the body before the signature check.
  */
 export async function readRawBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
